@@ -1,0 +1,3 @@
+"""prr: production-readiness reviews as code."""
+
+__version__ = "0.1.0"

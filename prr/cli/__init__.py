@@ -1,0 +1,1 @@
+"""The command-line face: thin click commands over the workflow functions."""

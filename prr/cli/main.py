@@ -1,0 +1,57 @@
+"""`prr` entry point: runs the click group and turns errors into exit codes.
+
+Exit codes are an API (prr.exit_codes); errors are one line each on stderr, never a
+traceback for bad input."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from prr import __version__
+from prr.cli.checklists_cmd import checklists
+from prr.domain.errors import PrrError
+from prr.exit_codes import ExitCode
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="prr", message="%(prog)s %(version)s")
+def cli() -> None:
+    """prr: production-readiness reviews as code."""
+
+
+cli.add_command(checklists)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="prr", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("prr: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except PrrError as exc:
+        for line in exc.lines():
+            click.echo(f"prr: {line}" if not _located(line) else line, err=True)
+        return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (`prr ... | head`); silence the flush at exit (Python docs' recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.READY
+    return int(result or 0)
+
+
+def _located(line: str) -> bool:
+    """file:line:col lines are printed as they are, so editors can jump to them."""
+    parts = line.split(":", 3)
+    return len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit()

@@ -1,0 +1,1 @@
+"""Probes: yes/no questions over a repository snapshot or a live endpoint."""

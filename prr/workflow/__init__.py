@@ -1,0 +1,1 @@
+"""Workflow: what a user does, as functions both faces (TUI and CLI) call."""
