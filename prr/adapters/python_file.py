@@ -30,7 +30,7 @@ def import_file(path: Path, shown: str) -> ModuleType:
     except SyntaxError as exc:
         problem = Problem(shown, exc.lineno or 1, exc.offset or 1, f"Python syntax error: {exc.msg}")
         raise InputError(problems=[problem]) from None
-    except Exception as exc:  # the user's module may raise anything on import; name it
+    except (Exception, SystemExit) as exc:  # the user's module may raise (or exit) on import; name it
         raise ToolError(f"{shown}: failed on import: {type(exc).__name__}: {exc}") from exc
     sys.modules[name] = module
     return module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import click
@@ -10,6 +11,7 @@ from prr.cli.render_pack import render_list, render_pack
 from prr.exit_codes import ExitCode
 from prr.format.pack_json import pack_to_data
 from prr.workflow import checklists as workflow
+from prr.workflow import scorers
 
 FORMAT = click.Choice(["text", "json"])
 
@@ -45,11 +47,23 @@ def show(pack: str, tier: int | None, fmt: str) -> None:
 
 @checklists.command("lint")
 @click.argument("files", nargs=-1, required=True)
-def lint(files: tuple[str, ...]) -> None:
+@click.option(
+    "--scorer",
+    "scorer_file",
+    metavar="FILE",
+    help="Also load your scorer FILE and try it on each pack at every tier.",
+)
+def lint(files: tuple[str, ...], scorer_file: str | None) -> None:
     """Check pack FILES; print every problem as file:line:col: message."""
+    scorer = scorers.load_scorer(scorer_file) if scorer_file else None
     problems = workflow.lint(list(files))
     for line in problems:
         click.echo(line, err=True)
     if problems:
         raise click.exceptions.Exit(ExitCode.USAGE)
-    click.echo(f"{len(files)} pack{'s' if len(files) != 1 else ''} OK")
+    if scorer is not None:
+        now = dt.datetime.now(dt.UTC)
+        for ref in files:
+            scorers.try_scorer(scorer, workflow.open_pack(ref), now)
+    checked = f" with scorer {scorer.id!r}" if scorer else ""
+    click.echo(f"{len(files)} pack{'s' if len(files) != 1 else ''} OK{checked}")

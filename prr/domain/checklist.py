@@ -126,8 +126,8 @@ class Pack:
     def item_level(self, item: Item, tier: int) -> str | None:
         """The level an item counts towards at `tier`. An item required there always
         counts towards the first level, so an explicit `level` can never take it out of
-        the readiness gate; otherwise its own `level`, else the second level when it is
-        recommended (see docs/checklist-format.md)."""
+        the readiness gate; a recommended item counts towards its own `level`, else the
+        second level (none in a one-level pack). See docs/checklist-format.md."""
         requirement = item.requirement(tier)
         if requirement is Requirement.REQUIRED:
             return self.levels[0]
@@ -135,4 +135,4 @@ class Pack:
             return None
         if item.level is not None:
             return item.level
-        return self.levels[1] if len(self.levels) > 1 else self.levels[0]
+        return self.levels[1] if len(self.levels) > 1 else None

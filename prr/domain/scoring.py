@@ -55,10 +55,11 @@ def required_blockers(assessed: list[Assessed]) -> tuple[Blocker, ...]:
 
 
 def percentage(done: float, total: float) -> int:
-    """Rounded down, so 99.6% never shows as a perfect 100."""
-    if total <= 0:
+    """100 only when everything is done; otherwise rounded down and at most 99, so 99.6%
+    never shows as perfect (and float sums in another order cannot turn 100 into 99)."""
+    if total <= 0 or done >= total:
         return 100
-    return int(100 * done // total)
+    return min(99, int(100 * done / total))
 
 
 def run_scorer(scorer: Scorer, pack: Pack, tier: int, outcomes: Mapping[str, ItemOutcome], at: dt.datetime) -> Verdict:
@@ -68,7 +69,7 @@ def run_scorer(scorer: Scorer, pack: Pack, tier: int, outcomes: Mapping[str, Ite
     name = f"scorer {scorer.id!r} ({scorer.origin})"
     try:
         verdict = scorer.score(pack, tier, outcomes, at)
-    except Exception as exc:  # a user's scorer may raise anything; report it, don't crash
+    except (Exception, SystemExit) as exc:  # a user's scorer may raise (or exit); report it, don't crash
         raise ToolError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
     problem = _nonsense(verdict, pack)
     if problem:
@@ -86,10 +87,12 @@ def _nonsense(verdict: object, pack: Pack) -> str | None:
     if verdict.level is not None and not isinstance(verdict.level, str):
         return f"level must be text or empty, got {verdict.level!r}"
     known = {item.id for item in pack.items}
+    if not isinstance(verdict.blockers, tuple | list):
+        return f"blockers must be a list, got {type(verdict.blockers).__name__}"
     for blocker in verdict.blockers:
         if not isinstance(blocker, Blocker):
             return f"blockers must be Blocker values, got {type(blocker).__name__}"
-        if blocker.item_id not in known:
+        if not isinstance(blocker.item_id, str) or blocker.item_id not in known:
             return f"blocker names unknown item {blocker.item_id!r}"
     if verdict.ready and verdict.blockers:
         return "ready with blockers"

@@ -22,8 +22,10 @@ def check(pack: RawPack, reader: Reader, scorers: Collection[str]) -> None:
         elif len(set(levels)) != len(levels):
             reader.error(pack.fields["levels"].node, "levels must not repeat a name")
     for section in pack.sections:
+        if not section.items:
+            reader.error(section.id.node, f"section {section.id.value!r} has no items")
         for item in section.items:
-            _check_item(item, reader, levels)
+            _check_item(item, reader, levels, pack.source)
 
 
 def _check_scorer(pack: RawPack, reader: Reader, scorers: Collection[str]) -> None:
@@ -54,13 +56,19 @@ def _first(seen: dict[str, Field], field: Field, what: str, reader: Reader) -> N
     if first is None:
         seen[field.value] = field
         return
-    where = first.node.line if first.node.source == field.node.source else f"{first.node.source}:{first.node.line}"
-    reader.error(field.node, f"duplicate {what} id {field.value!r} (first at line {where})")
+    where = (
+        f"line {first.node.line}"
+        if first.node.source == field.node.source
+        else f"{first.node.source}:{first.node.line}"
+    )
+    reader.error(field.node, f"duplicate {what} id {field.value!r} (first at {where})")
 
 
-def _check_item(item: RawItem, reader: Reader, levels: list[str]) -> None:
+def _check_item(item: RawItem, reader: Reader, levels: list[str], source: str) -> None:
     """Consistency of one item; a field that failed to parse was reported already, so
-    nothing here is checked against it (no second, misleading error)."""
+    nothing here is checked against it (no second, misleading error). Where two fields
+    clash, the one written in the pack being checked (`source`) is blamed, so an
+    `override` that breaks an inherited item is reported at the override."""
     fields = item.fields
     at = fields["id"]
     unreadable = {key.value for key, _ in item.node.pairs} - set(fields)
@@ -70,7 +78,8 @@ def _check_item(item: RawItem, reader: Reader, levels: list[str]) -> None:
         reader.error(at.node, f"item {at.value!r} is asked at no tier: give it 'required' or 'recommended' tiers")
     both = sorted(required & recommended)
     if both:
-        reader.error(fields["recommended"].node, f"tier {both[0]} is both required and recommended")
+        blamed = fields["recommended"] if fields["recommended"].node.source == source else fields["required"]
+        reader.error(blamed.node, f"tier {both[0]} is both required and recommended")
     for tier in TIERS[1:]:
         if tier in required and tier - 1 not in required:
             reader.error(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from prr.adapters import builtin
 from prr.adapters.python_file import import_file
-from prr.domain.checklist import Pack
+from prr.domain.answers import Answer, AnswerKind
+from prr.domain.checklist import TIERS, Pack
 from prr.domain.errors import InputError
 from prr.domain.scoring import Scorer, run_scorer
 from prr.domain.status import ItemOutcome
@@ -40,3 +41,12 @@ def evaluate(
 ) -> Verdict:
     """The verdict for `pack` at `tier`, by the pack's scorer unless the user names one."""
     return run_scorer(scorer or load_scorer(pack.scorer), pack, tier, outcomes, at)
+
+
+def try_scorer(scorer: Scorer, pack: Pack, at: dt.datetime) -> None:
+    """Score `pack` at every tier with nothing answered and with everything passed, so a
+    user learns that their scorer raises or returns nonsense before a review depends on it."""
+    all_pass = {item.id: ItemOutcome(item.id, Answer(AnswerKind.PASS)) for item in pack.items}
+    for tier in TIERS:
+        for outcomes in ({}, all_pass):
+            run_scorer(scorer, pack, tier, outcomes, at)

@@ -1,0 +1,37 @@
+"""docs/probes.md, generated from the registry so the reference never drifts.
+
+Regenerate with `python -m prr.probes.catalog_doc > docs/probes.md`; a test fails when
+the committed file is out of date."""
+
+from __future__ import annotations
+
+import json
+
+from prr.domain.probe_spec import ProbeKind
+from prr.probes.registry import PROBES
+
+
+def render() -> str:
+    lines = [
+        "# Probes",
+        "",
+        "Each probe is a yes/no question that gathers evidence; it returns findings (pass, fail,",
+        "not applicable or error) and never scores. Packs name probes by id under an item's",
+        "`probes:`, optionally with parameters: `{probe: runbook-present, with: {min_words: 120}}`.",
+        "",
+        "This page is generated from `prr/probes/registry.py`",
+        "(`python -m prr.probes.catalog_doc > docs/probes.md`).",
+    ]
+    for kind, heading in ((ProbeKind.REPOSITORY, "Repository probes"), (ProbeKind.ENDPOINT, "Endpoint probes")):
+        lines += ["", f"## {heading}", ""]
+        for spec in sorted((s for s in PROBES.values() if s.kind is kind), key=lambda s: s.id):
+            lines += [f"### `{spec.id}`", "", spec.question, "", f"Remediation: {spec.remediation}", ""]
+            if spec.params:
+                lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+                lines += [f"| `{p.name}` | {p.type.value} | `{json.dumps(p.default)}` | {p.doc} |" for p in spec.params]
+                lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

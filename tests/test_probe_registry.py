@@ -1,0 +1,40 @@
+"""The probe registry: every probe is a well-formed yes/no question, documented."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO_ROOT
+
+from prr.domain.probe_spec import ParamType
+from prr.probes.catalog_doc import render
+from prr.probes.registry import PROBES
+
+_PY_TYPES = {
+    ParamType.STR: str,
+    ParamType.INT: int,
+    ParamType.NUMBER: (int, float),
+    ParamType.BOOL: bool,
+    ParamType.STR_LIST: list,
+}
+
+
+def test_probe_ids_are_stable_kebab_case_and_questions_end_with_a_question_mark() -> None:
+    for probe_id, spec in PROBES.items():
+        assert probe_id == spec.id
+        assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", probe_id)
+        assert spec.question.endswith("?"), probe_id
+        assert spec.remediation, probe_id
+
+
+def test_parameter_defaults_have_their_declared_type() -> None:
+    for spec in PROBES.values():
+        for param in spec.params:
+            assert isinstance(param.default, _PY_TYPES[param.type]), (spec.id, param.name)
+            if param.type is ParamType.STR_LIST:
+                assert all(isinstance(v, str) for v in param.default)
+
+
+def test_docs_probes_md_is_generated_from_the_registry() -> None:
+    committed = (REPO_ROOT / "docs" / "probes.md").read_text()
+    assert committed == render(), "regenerate: python -m prr.probes.catalog_doc > docs/probes.md"
