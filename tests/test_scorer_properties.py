@@ -23,7 +23,7 @@ from prr.workflow.scorers import evaluate, load_scorer
 
 SCORERS = ("gate", "weighted", "levels")
 _LOADED: dict[str, Scorer] = {}
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=100, deadline=None)
 
 
 def scorer(name: str) -> Scorer:
@@ -45,10 +45,19 @@ def tier_sets(draw) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(range(required_below)), frozenset(range(required_below, asked_below))
 
 
+# Strategies are built once: building them inside a draw makes hypothesis re-validate
+# them on every example, which made this file ten times slower.
+TIER_SETS = tier_sets()
+EVIDENCE = st.sampled_from(list(EvidenceMode))
+WEIGHTS = st.integers(1, 10).map(float) | st.floats(0.01, 10.0)
+LEVELS = st.none() | st.sampled_from(DEFAULT_LEVELS)
+ITEM_COUNTS = st.integers(1, 12)
+
+
 @st.composite
 def items(draw, index: int) -> Item:
-    required, recommended = draw(tier_sets())
-    evidence = draw(st.sampled_from(list(EvidenceMode)))
+    required, recommended = draw(TIER_SETS)
+    evidence = draw(EVIDENCE)
     return Item(
         id=f"s.item-{index}",
         title=f"item {index}",
@@ -56,17 +65,17 @@ def items(draw, index: int) -> Item:
         how="how",
         required=required,
         recommended=recommended,
-        weight=draw(st.integers(1, 10).map(float) | st.floats(0.01, 10.0)),
+        weight=draw(WEIGHTS),
         evidence=evidence,
         probes=() if evidence is EvidenceMode.MANUAL else (ProbeUse("codeowners-present"),),
-        level=draw(st.none() | st.sampled_from(DEFAULT_LEVELS)),
+        level=draw(LEVELS),
         section="s",
     )
 
 
 @st.composite
 def packs(draw) -> Pack:
-    count = draw(st.integers(1, 12))
+    count = draw(ITEM_COUNTS)
     return Pack(
         id="generated",
         version="1",
@@ -103,24 +112,26 @@ def expired_waiver(at: dt.datetime, days_ago: int) -> Answer:
     return Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", utc_day(at) - dt.timedelta(days=days_ago)))
 
 
+_ANSWER_MAKERS = st.sampled_from(
+    [
+        lambda today: None,
+        lambda today: passed(),
+        lambda today: passed(),
+        lambda today: failed(),
+        lambda today: Answer(AnswerKind.NOT_APPLICABLE, reason="n/a"),
+        lambda today: Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", today)),
+        lambda today: Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", today + dt.timedelta(days=90))),
+        lambda today: Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", today - dt.timedelta(days=1))),
+        lambda today: Answer(AnswerKind.WAIVED, waiver=Waiver("later", " ", today + dt.timedelta(days=90))),
+    ]
+)
+
+
 @st.composite
 def answers(draw, at: dt.datetime) -> Answer | None:
-    today = utc_day(at)
-    return draw(
-        st.sampled_from(
-            [
-                None,
-                passed(),
-                passed(),
-                failed(),
-                Answer(AnswerKind.NOT_APPLICABLE, reason="n/a"),
-                Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", today)),
-                Answer(AnswerKind.WAIVED, waiver=Waiver("later", "Dana Ops", today + dt.timedelta(days=90))),
-                expired_waiver(at, 1),
-                Answer(AnswerKind.WAIVED, waiver=Waiver("later", " ", today + dt.timedelta(days=90))),
-            ]
-        )
-    )
+    """No answer, or one of each kind, including waivers expiring today, yesterday and
+    one with a blank approver."""
+    return draw(_ANSWER_MAKERS)(utc_day(at))
 
 
 FINDINGS = st.lists(
