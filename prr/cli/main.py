@@ -12,6 +12,7 @@ import click
 
 from prr import __version__
 from prr.cli.checklists_cmd import checklists
+from prr.cli.probe_cmd import probe
 from prr.domain.errors import PrrError
 from prr.exit_codes import ExitCode
 
@@ -23,6 +24,7 @@ def cli() -> None:
 
 
 cli.add_command(checklists)
+cli.add_command(probe)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,88 @@
+"""What a repository probe is given and what it returns. Pure: no git, no files.
+
+A repository probe is a yes/no question over one commit's tree. It declares which paths
+it looks at (`selects`), so the runner hands it only those and can reuse its findings
+while none of their blobs change (see prr.workflow.probe_cache). It returns findings and
+never scores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from prr.domain.findings import Evidence, Finding, Location, Outcome
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    path: str  # repository-relative, "/"-separated; non-UTF-8 bytes kept as surrogate escapes
+    blob: str  # the git object id of the committed content
+
+
+class Repo(Protocol):
+    """The committed files a probe may look at (only those its `selects` accepted)."""
+
+    commit: str
+    prefix: str  # the service folder in a monorepo ("" for the whole repository)
+
+    def files(self) -> Sequence[RepoFile]:
+        """Regular files, in path order. Symlinks and submodules are never included."""
+        ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def blob(self, path: str) -> str | None:
+        """The blob id of `path`, or None if it is not a (selected) committed file."""
+        ...
+
+    def text(self, path: str) -> str | None:
+        """The file as text (UTF-8, undecodable bytes replaced), or None when it was
+        skipped: binary, over the size cap, or its object is not available."""
+        ...
+
+    def skipped(self, path: str) -> str | None:
+        """Why `text(path)` returned None ("binary", "object not available", ...)."""
+        ...
+
+
+Selects = Callable[[str, Params], bool]
+Run = Callable[[Repo, Params], list[Finding]]
+
+
+@dataclass(frozen=True)
+class RepoProbe:
+    id: str  # must be declared in prr.probes.registry
+    selects: Selects
+    run: Run
+
+
+def in_service(repo: Repo, path: str) -> bool:
+    """True when `path` lies in the service folder (always, for a whole-repository review)."""
+    return not repo.prefix or path == repo.prefix or path.startswith(repo.prefix + "/")
+
+
+def evidence(repo: Repo, path: str) -> Evidence:
+    return Evidence(path=path, blob=repo.blob(path))
+
+
+def finding(
+    probe: str,
+    outcome: Outcome,
+    message: str,
+    repo: Repo | None = None,
+    at: Sequence[tuple[str, int | None]] = (),
+    remediation: str = "",
+) -> Finding:
+    """A finding with locations (path, line) and, when `repo` is given, blob evidence."""
+    locations = tuple(Location(path, line) for path, line in at)
+    paths = list(dict.fromkeys(path for path, _ in at))
+    proof = tuple(evidence(repo, path) for path in paths) if repo is not None else ()
+    return Finding(probe, outcome, message, locations, proof, remediation)
+
+
+def unreadable(probe: str, repo: Repo, path: str) -> Finding:
+    """The error finding for a file the probe needed but could not read."""
+    return finding(probe, Outcome.ERROR, f"{path}: {repo.skipped(path) or 'not readable'}", repo, [(path, None)])

@@ -1,0 +1,200 @@
+"""Run the probes a pack asks for over one commit, and gather the evidence per item.
+
+Used by `prr probe` and, later, by the review app: both call `probe_repository`."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from prr import __version__
+from prr.adapters import worktree
+from prr.adapters.git_snapshot import EntryKind, GitSnapshot, printable
+from prr.adapters.probe_cache import ProbeCache
+from prr.adapters.snapshot_view import SnapshotView, selected_entries
+from prr.domain.checklist import Item, Pack, Requirement
+from prr.domain.errors import InputError
+from prr.domain.findings import Finding, Outcome
+from prr.domain.probe_spec import ProbeKind
+from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
+from prr.probes.api import RepoProbe
+from prr.probes.registry import PROBES
+from prr.probes.repo import REPOSITORY_PROBES
+from prr.workflow.checklists import open_pack
+
+DEFAULT_PACK = "launch"
+DEFAULT_TIER = 1
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ProbeCall:
+    """One probe with one set of parameters; several items may share it."""
+
+    probe: str
+    params: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        return self.probe + json.dumps(self.params, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ItemEvidence:
+    item: Item
+    requirement: Requirement
+    findings: tuple[Finding, ...]
+    waiting: tuple[str, ...]  # probes that did not run, with why ("health-endpoint: needs an endpoint")
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """What the probes say together: any fail fails; else any error; else pass."""
+        outcomes = {f.outcome for f in self.findings}
+        for outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.PASS, Outcome.NOT_APPLICABLE):
+            if outcome in outcomes:
+                return outcome
+        return None
+
+
+@dataclass
+class ProbeReport:
+    top: Path
+    prefix: str
+    commit: str
+    pack: Pack
+    tier: int
+    items: list[ItemEvidence] = field(default_factory=list)
+    probes_run: int = 0
+    probes_cached: int = 0
+    notes: list[str] = field(default_factory=list)
+    uncommitted: list[str] = field(default_factory=list)
+
+
+def probe_repository(
+    path: Path,
+    ref: str = "HEAD",
+    pack_ref: str | None = None,
+    tier: int | None = None,
+    cache: ProbeCache | None = None,
+    progress: Progress | None = None,
+) -> ProbeReport:
+    with GitSnapshot.open(path, ref) as snapshot:
+        config = _config(snapshot)
+        pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
+        chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
+        report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier)
+        items = pack.asked_items(chosen_tier)
+        calls = _calls(items)
+        results: dict[str, list[Finding]] = {}
+        waiting: dict[str, str] = {}
+        views: list[SnapshotView] = []
+        for index, call in enumerate(calls.values(), start=1):
+            if progress:
+                progress(index, len(calls), call.probe)
+            probe = REPOSITORY_PROBES.get(call.probe)
+            if PROBES[call.probe].kind is ProbeKind.ENDPOINT:
+                waiting[call.key] = f"{call.probe}: needs an endpoint (endpoint probes)"
+            elif probe is None:
+                waiting[call.key] = f"{call.probe}: not available in prr {__version__}"
+            else:
+                results[call.key] = _run(snapshot, probe, call, cache, report, views)
+        for item in items:
+            keys = [ProbeCall(use.probe, _params(use.probe, use.params)).key for use in item.probes]
+            report.items.append(
+                ItemEvidence(
+                    item,
+                    item.requirement(chosen_tier),
+                    tuple(f for key in keys for f in results.get(key, [])),
+                    tuple(waiting[key] for key in keys if key in waiting),
+                )
+            )
+        report.notes.extend(_tree_notes(snapshot))
+        report.notes.extend(_read_notes(views))
+        report.uncommitted = _uncommitted(snapshot, report.items)
+        return report
+
+
+def _config(snapshot: GitSnapshot) -> ServiceConfig:
+    path = f"{snapshot.prefix}/{CONFIG_PATH}" if snapshot.prefix else CONFIG_PATH
+    if snapshot.entry(path) is None:
+        return ServiceConfig()
+    blob = snapshot.read(path)
+    if blob.data is None:
+        raise InputError(f"{path}: {blob.skipped}")
+    return parse_config(path, blob.data)
+
+
+def _params(probe: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    return {p.name: p.default for p in PROBES[probe].params} | dict(given)
+
+
+def _calls(items: tuple[Item, ...]) -> dict[str, ProbeCall]:
+    calls: dict[str, ProbeCall] = {}
+    for item in items:
+        for use in item.probes:
+            call = ProbeCall(use.probe, _params(use.probe, use.params))
+            calls.setdefault(call.key, call)
+    return calls
+
+
+def _run(
+    snapshot: GitSnapshot,
+    probe: RepoProbe,
+    call: ProbeCall,
+    cache: ProbeCache | None,
+    report: ProbeReport,
+    views: list[SnapshotView],
+) -> list[Finding]:
+    entries = selected_entries(snapshot, probe, call.params)
+    key = ""
+    if cache is not None:
+        listing = "\n".join(f"{e.oid} {e.path}" for e in entries)
+        key = ProbeCache.key(__version__, call.key, _code_digest(probe.run), snapshot.prefix, listing)
+        cached = cache.get(key)
+        if cached is not None:
+            report.probes_cached += 1
+            return cached
+    view = SnapshotView(snapshot, entries)
+    views.append(view)
+    findings = probe.run(view, call.params)
+    report.probes_run += 1
+    if cache is not None:
+        problem = cache.put(key, findings)
+        if problem and problem not in report.notes:
+            report.notes.append(problem)
+    return findings
+
+
+@cache
+def _code_digest(function: Callable[..., Any]) -> str:
+    """The probe's module source: a changed probe never reuses stale cached findings."""
+    source = inspect.getsourcefile(function)
+    return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else ""
+
+
+def _tree_notes(snapshot: GitSnapshot) -> list[str]:
+    notes = []
+    for entry in snapshot.entries:
+        if entry.kind is EntryKind.SYMLINK:
+            notes.append(f"{printable(entry.path)}: symbolic link, not followed")
+        elif entry.kind is EntryKind.SUBMODULE:
+            notes.append(f"{printable(entry.path)}: submodule, not entered")
+    return notes
+
+
+def _read_notes(views: list[SnapshotView]) -> list[str]:
+    skipped: dict[str, str] = {}
+    for view in views:
+        skipped.update(view.skipped_reads())
+    return [f"{printable(path)}: skipped ({reason})" for path, reason in sorted(skipped.items())]
+
+
+def _uncommitted(snapshot: GitSnapshot, items: list[ItemEvidence]) -> list[str]:
+    evidence = {ev.path: ev.blob for i in items for f in i.findings for ev in f.evidence if ev.path and ev.blob}
+    return sorted(printable(p) for p, oid in evidence.items() if worktree.differs(snapshot.top, p, oid))
