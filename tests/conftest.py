@@ -27,6 +27,7 @@ def prr(tmp_path: Path) -> Callable[..., Run]:
 
     def run(*args: str, cwd: Path | None = None) -> Run:
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), NO_COLOR="1")
+        env.setdefault("PRR_CACHE_DIR", str(tmp_path / "prr-cache"))  # never the developer's own cache
         done = subprocess.run(
             [sys.executable, "-m", "prr", *args],
             cwd=cwd or tmp_path,

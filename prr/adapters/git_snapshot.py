@@ -4,14 +4,18 @@ Evidence comes from committed objects, never the working tree. Every git call ca
 `-c` settings that keep a hostile repository from running anything (fsmonitor, hooks,
 embedded bare repositories, lazy fetches in partial clones) and names the git directory
 explicitly. Refs are resolved once, after `--end-of-options`, to a commit id; only the id
-is used afterwards. Blobs are read through one long-lived `cat-file --batch` with sizes
-known from `ls-tree -l` first, so an oversized blob is never loaded."""
+is used afterwards. Blobs are read through long-lived `cat-file` processes, the size
+asked first (`--batch-check`) so an oversized blob is never loaded (`--batch`)."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 import git
 
@@ -34,12 +38,12 @@ class EntryKind(StrEnum):
     SUBMODULE = "submodule"  # reported, never entered
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """One committed path (a tuple: a 100,000-file tree is listed on every run)."""
+
     path: str  # relative to the repository top; non-UTF-8 bytes kept as surrogate escapes
     kind: EntryKind
     oid: str
-    size: int | None  # None when the object is not available (partial or damaged clone)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class GitSnapshot:
         self._by_path = {entry.path: entry for entry in entries}
         self._git = g
         self.max_blob_bytes = MAX_BLOB_BYTES
+        self._loaded: dict[str, tuple[bytes | None, str | None]] = {}  # oid -> (data, why skipped)
+        self._index: dict[str, list[TreeEntry]] | None = None
 
     @classmethod
     def open(cls, path: Path, ref: str = "HEAD") -> GitSnapshot:
@@ -77,7 +83,7 @@ class GitSnapshot:
         g.update_environment(**_ENV)
         g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
         commit = _resolve(g, ref)
-        return cls(top, git_dir, prefix, commit, _list_tree(g, git_dir, commit), g)
+        return cls(top, git_dir, prefix, commit, _list_tree(g, git_dir, commit, prefix), g)
 
     def __enter__(self) -> GitSnapshot:
         return self
@@ -91,19 +97,76 @@ class GitSnapshot:
     def entry(self, path: str) -> TreeEntry | None:
         return self._by_path.get(path)
 
+    def candidates(self, keys: frozenset[str]) -> list[TreeEntry]:
+        """Regular files whose lowercase extension (".yaml") or name ("codeowners") is in
+        `keys`, in path order: an index lookup instead of testing 100,000 paths."""
+        if self._index is None:
+            self._index = {}
+            for entry in self.entries:
+                if entry.kind is EntryKind.FILE:
+                    name = entry.path.rpartition("/")[2].lower()
+                    self._index.setdefault(name, []).append(entry)
+                    dot = name.rfind(".")
+                    if dot > 0:
+                        self._index.setdefault(name[dot:], []).append(entry)
+        found = {e for key in keys for e in self._index.get(key, ())}
+        return sorted(found)
+
+    def prefetch(self, entries: list[TreeEntry]) -> None:
+        """Load many blobs in two pipelined cat-file calls (sizes first, then the contents
+        of those under the cap) instead of two round trips per blob."""
+        oids = list(dict.fromkeys(e.oid for e in entries if e.kind is EntryKind.FILE and e.oid not in self._loaded))
+        if not oids:
+            return
+        wanted = []
+        for line in self._batch("--batch-check", oids).splitlines():
+            oid, _, rest = line.decode().partition(" ")
+            if rest == "missing" or not rest:
+                self._loaded[oid] = (None, "object not available")
+                continue
+            size = int(rest.rsplit(" ", 1)[1])
+            if size > self.max_blob_bytes:
+                self._loaded[oid] = (None, f"{size:,} bytes, over the {self.max_blob_bytes:,}-byte cap")
+            else:
+                wanted.append(oid)
+        if wanted:
+            output, position = self._batch("--batch", wanted), 0
+            for oid in wanted:
+                end = output.index(b"\n", position)
+                header = output[position:end].split()
+                if header[-1] == b"missing":
+                    self._loaded[oid] = (None, "object not available")
+                    position = end + 1
+                    continue
+                size = int(header[2])
+                data = output[end + 1 : end + 1 + size]
+                self._loaded[oid] = (None, "binary") if b"\0" in data[:8000] else (data, None)
+                position = end + 1 + size + 1
+
+    def _batch(self, mode: str, oids: list[str]) -> bytes:
+        argv = ["git", *_config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
+        done = subprocess.run(
+            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True, env=os.environ | _ENV
+        )
+        if done.returncode != 0:
+            raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
     def read(self, path: str) -> Blob:
         entry = self._by_path.get(path)
         if entry is None:
             raise KeyError(path)
         if entry.kind is not EntryKind.FILE:
             return Blob(entry, None, f"{entry.kind.value}, not read")
-        if entry.size is None:
-            return Blob(entry, None, "object not available")
-        if entry.size > self.max_blob_bytes:
-            return Blob(entry, None, f"{entry.size:,} bytes, over the {self.max_blob_bytes:,}-byte cap")
+        if entry.oid in self._loaded:
+            data, skipped = self._loaded[entry.oid]
+            return Blob(entry, data, skipped)
         try:
+            _, _, size = self._git.get_object_header(entry.oid)
+            if size > self.max_blob_bytes:
+                return Blob(entry, None, f"{size:,} bytes, over the {self.max_blob_bytes:,}-byte cap")
             _, _, _, data = self._git.get_object_data(entry.oid)
-        except ValueError:
+        except ValueError:  # cat-file answered "<oid> missing": a partial or damaged clone
             return Blob(entry, None, "object not available")
         if b"\0" in data[:8000]:
             return Blob(entry, None, "binary")
@@ -141,23 +204,35 @@ def _resolve(g: git.Git, ref: str) -> str:
         raise InputError(f"{ref}: no such commit in this repository") from None
 
 
-def _list_tree(g: git.Git, git_dir: Path, commit: str) -> list[TreeEntry]:
-    argv = ["git", *_config_args(), f"--git-dir={git_dir}", "ls-tree", "-r", "-z", "-l", "--full-tree", commit]
-    raw = g.execute(argv, stdout_as_string=False)
-    entries = []
-    for record in bytes(raw).split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, kind, oid, size = meta.split()
-        name = path.decode("utf-8", "surrogateescape")
-        if kind == b"commit":
-            entries.append(TreeEntry(name, EntryKind.SUBMODULE, oid.decode(), None))
-        elif mode == b"120000":
-            entries.append(TreeEntry(name, EntryKind.SYMLINK, oid.decode(), None))
-        else:
-            entries.append(TreeEntry(name, EntryKind.FILE, oid.decode(), None if size == b"BAD" else int(size)))
-    return entries
+_KIND_BY_MODE = {b"120000": EntryKind.SYMLINK, b"160000": EntryKind.SUBMODULE}
+_RECORD = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+)\t([^\0]*)\0")
+
+
+SHARED_FOLDERS = (".github", ".gitlab", "docs")
+
+
+def _list_tree(g: git.Git, git_dir: Path, commit: str, prefix: str) -> list[TreeEntry]:
+    """The whole tree, or for a service folder only what a review of it may use: the
+    folder itself, the files at the top level and the shared folders (.github, .gitlab,
+    docs) where CODEOWNERS and policies live. A 100,000-file monorepo is then never
+    listed in full to review one of its services."""
+    base = ["git", *_config_args(), f"--git-dir={git_dir}", "ls-tree", "-z", "--full-tree"]
+    if not prefix:
+        return _parse(g.execute([*base, "-r", commit], stdout_as_string=False))
+    top_level = _parse(g.execute([*base, commit], stdout_as_string=False))
+    scoped = _parse(g.execute([*base, "-r", commit, "--", prefix, *SHARED_FOLDERS], stdout_as_string=False))
+    return sorted(top_level + scoped)
+
+
+def _parse(raw: str | bytes) -> list[TreeEntry]:
+    """Entries from `ls-tree -z` output; subtrees (in a non-recursive listing) are left out."""
+    file = EntryKind.FILE
+    data = raw if isinstance(raw, bytes) else raw.encode()
+    return [
+        TreeEntry(path.decode("utf-8", "surrogateescape"), _KIND_BY_MODE.get(mode, file), oid.decode())
+        for mode, oid, path in _RECORD.findall(data)
+        if mode != b"040000"
+    ]
 
 
 def _explain(exc: git.GitCommandError, folder: Path) -> Exception:

@@ -10,7 +10,8 @@ from prr.probes.api import Params, RepoFile, RepoProbe
 
 def selected_entries(snapshot: GitSnapshot, probe: RepoProbe, params: Params) -> list[TreeEntry]:
     """Regular files the probe asked for; links and submodules are never handed over."""
-    return [e for e in snapshot.entries if e.kind is EntryKind.FILE and probe.selects(e.path, params)]
+    pool = snapshot.entries if probe.candidates is None else snapshot.candidates(probe.candidates)
+    return [e for e in pool if e.kind is EntryKind.FILE and probe.selects(e.path, params)]
 
 
 class SnapshotView:

@@ -57,6 +57,10 @@ class RepoProbe:
     id: str  # must be declared in prr.probes.registry
     selects: Selects
     run: Run
+    # Lowercase extensions (".yaml") or file names ("codeowners") that `selects` can accept
+    # at all: the runner then tests only those paths, from an index, not every path of a
+    # 100,000-file monorepo. None means any path may be selected.
+    candidates: frozenset[str] | None = None
 
 
 def in_service(repo: Repo, path: str) -> bool:

@@ -160,6 +160,7 @@ def _run(
         if cached is not None:
             report.probes_cached += 1
             return cached
+    snapshot.prefetch(entries)
     view = SnapshotView(snapshot, entries)
     views.append(view)
     findings = probe.run(view, call.params)

@@ -1,0 +1,186 @@
+"""`prr probe`: the pack's repository probes over one commit, as a user and CI see it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run
+from gitrepos import git, make_repo
+
+Prr = Callable[..., Run]
+
+RUNBOOK = """\
+# Payments runbook
+
+The payments API takes card payments for the shop and talks to the card processor. When it
+misbehaves, customers cannot pay, so every page for it is urgent and handled by the on-call
+engineer of the payments team. This page explains how to find the cause and how to stop the
+bleeding, step by step, with the commands to run and what to expect from each of them.
+
+## Diagnosis
+
+Check the error rate panel on the payments dashboard first, then the processor status page,
+then the most recent deploys; the cause is almost always one of those three things.
+
+## Mitigation
+
+Roll back the last release, fail over to the secondary processor, or shed load at the gateway.
+
+## Rollback
+
+1. Run `kubectl rollout undo deployment/payments`.
+2. Watch the error rate fall back below one percent.
+"""
+
+PACK = """\
+id: small
+version: "1"
+title: Small
+description: Two probed items.
+scorer: gate
+sections:
+  - id: runbooks
+    title: Runbooks
+    items:
+      - id: runbooks.present
+        title: A runbook exists
+        why: Pages need a plan written down.
+        how: Write a runbook with diagnosis and mitigation sections.
+        required: [0, 1, 2, 3]
+        evidence: automatic
+        probes: [runbook-present]
+      - id: runbooks.rollback
+        title: Rollback is documented
+        why: A bad release must be undone quickly.
+        how: Add a rollback section with the commands.
+        required: [0, 1, 2, 3]
+        evidence: automatic
+        probes: [rollback-documented]
+"""
+
+
+@pytest.fixture
+def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PRR_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> str:
+    path = tmp_path / "small.yaml"
+    path.write_text(PACK)
+    return str(path)
+
+
+def probe_json(prr: Prr, *args: str) -> tuple[int, dict]:
+    result = prr("probe", *args, "--format", "json")
+    assert "Traceback" not in result.err
+    return result.code, json.loads(result.out)
+
+
+def test_passing_probes_exit_0_with_evidence_by_file_line_and_blob(
+    tmp_path: Path, prr: Prr, pack: str, cache_env: Path
+) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
+    code, report = probe_json(prr, str(repo), "--checklist", pack)
+    assert code == 0
+    assert report["schema"] == "prr.probe/1"
+    assert report["commit"] == git(repo, "rev-parse", "HEAD").strip()
+    assert [(i["id"], i["outcome"]) for i in report["items"]] == [
+        ("runbooks.present", "pass"),
+        ("runbooks.rollback", "pass"),
+    ]
+    [finding] = report["items"][0]["findings"]
+    assert finding["evidence"] == [
+        {"path": "runbooks/payments.md", "blob": git(repo, "rev-parse", "HEAD:runbooks/payments.md").strip()}
+    ]
+    rollback = report["items"][1]["findings"][0]
+    assert rollback["locations"][0] == {"path": "runbooks/payments.md", "line": 17}
+
+
+def test_a_failing_probe_exits_1_and_text_shows_the_fix(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": "# Runbook\n\nTODO\n"})
+    result = prr("probe", str(repo), "--checklist", pack)
+    assert result.code == 1
+    assert "FAIL  runbooks.present" in result.out
+    assert "fix: Write a runbook under runbooks/" in result.out
+    assert result.out.splitlines()[1] == "Evidence comes from the commit, not the working tree."
+
+
+def test_a_second_run_reuses_the_cache_and_a_change_reruns_only_what_it_touches(
+    tmp_path: Path, prr: Prr, pack: str, cache_env: Path
+) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK, "src/app.py": "print('hi')\n"})
+    first = probe_json(prr, str(repo), "--checklist", pack)[1]
+    assert (first["probes_run"], first["probes_cached"]) == (2, 0)
+    second = probe_json(prr, str(repo), "--checklist", pack)[1]
+    assert (second["probes_run"], second["probes_cached"]) == (0, 2)
+    assert second["items"] == first["items"]
+    make_repo(repo, {"src/app.py": "print('bye')\n"})
+    unrelated = probe_json(prr, str(repo), "--checklist", pack)[1]
+    assert (unrelated["probes_run"], unrelated["probes_cached"]) == (0, 2)
+    make_repo(repo, {"runbooks/payments.md": RUNBOOK + "\nMore notes.\n"})
+    touched = probe_json(prr, str(repo), "--checklist", pack)[1]
+    assert (touched["probes_run"], touched["probes_cached"]) == (2, 0)
+
+
+def test_no_cache_reruns_everything(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
+    probe_json(prr, str(repo), "--checklist", pack)
+    report = probe_json(prr, str(repo), "--checklist", pack, "--no-cache")[1]
+    assert (report["probes_run"], report["probes_cached"]) == (2, 0)
+
+
+def test_uncommitted_changes_to_evidence_are_named(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
+    (repo / "runbooks" / "payments.md").write_text("# gutted\n")
+    code, report = probe_json(prr, str(repo), "--checklist", pack)
+    assert code == 0  # evidence comes from the commit
+    assert report["uncommitted_evidence"] == ["runbooks/payments.md"]
+
+
+def test_ref_selects_the_commit_probed(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
+    make_repo(repo, {"runbooks/payments.md": "# Runbook\n\nTBD\n"})
+    assert probe_json(prr, str(repo), "--checklist", pack)[0] == 1
+    assert probe_json(prr, str(repo), "--checklist", pack, "--ref", "HEAD~1")[0] == 0
+
+
+def test_tier_and_checklist_come_from_the_committed_config(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    config = '[service]\nname = "payments"\ntier = 3\nchecklist = "migration"\n'
+    repo = make_repo(tmp_path / "svc", {".prr/config.toml": config})
+    report = probe_json(prr, str(repo))[1]
+    assert (report["checklist"]["id"], report["tier"]) == ("migration", 3)
+
+
+def test_a_malformed_config_is_an_input_error_with_its_line(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {".prr/config.toml": '[service]\nname = "payments"\ntier = \n'})
+    result = prr("probe", str(repo))
+    assert result.code == 2
+    assert result.err.startswith(".prr/config.toml:3:")
+    assert "Traceback" not in result.err
+
+
+def test_endpoint_probes_are_listed_as_not_run(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"README.md": "hi\n"})
+    report = probe_json(prr, str(repo), "--tier", "3")[1]
+    health = next(i for i in report["items"] if i["id"] == "observability.health-endpoint")
+    assert health["outcome"] is None
+    assert health["not_run"] == ["health-endpoint: needs an endpoint (endpoint probes)"]
+
+
+def test_outside_a_repository_is_a_usage_error(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = prr("probe", str(plain))
+    assert (result.code, result.err) == (2, f"prr: {plain}: not inside a git repository\n")
+
+
+def test_an_unknown_ref_is_a_usage_error(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    repo = make_repo(tmp_path / "svc", {"README.md": "hi\n"})
+    result = prr("probe", str(repo), "--ref", "no-such-branch")
+    assert (result.code, result.err) == (2, "prr: no-such-branch: no such commit in this repository\n")
