@@ -71,7 +71,8 @@ def service_files(name: str, rng: random.Random, per_service: int) -> dict[str, 
                         "title": "Latency p99",
                         "targets": [
                             {
-                                "expr": f'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{{service="{name}"}}[5m])) by (le))'
+                                "expr": "histogram_quantile(0.99, sum(rate("
+                                f'http_request_duration_seconds_bucket{{service="{name}"}}[5m])) by (le))'
                             }
                         ],
                     },
@@ -177,7 +178,10 @@ def fast_import(dest: Path, services: int, per_service: int, seed: int) -> None:
         write(line)
     root = {
         "CODEOWNERS": "* @org/platform\n",
-        "SECURITY.md": "# Security\n\nReport vulnerabilities to security@example.test; we answer within two working days and coordinate disclosure.\n",
+        "SECURITY.md": (
+            "# Security\n\nReport vulnerabilities to security@example.test; we answer within two working days "
+            "and coordinate disclosure.\n"
+        ),
     }
     for path, text in root.items():
         _inline(write, path, text)

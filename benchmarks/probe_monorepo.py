@@ -31,26 +31,37 @@ from report import write_section
 
 REPOLINTER_VERSION = "0.12.0"
 SERVICE = "services/svc-0042"
+
+
+def _exists(*globs: str) -> dict:
+    return {"level": "error", "rule": {"type": "file-existence", "options": {"globsAny": list(globs)}}}
+
+
+def _contains(glob: str, content: str, negate: bool = False) -> dict:
+    kind = "file-not-contents" if negate else "file-contents"
+    return {"level": "error", "rule": {"type": kind, "options": {"globsAll": [glob], "content": content, "flags": "i"}}}
+
+
+# repolinter rules equivalent to what prr's probes check, as far as repolinter can say it.
 RULESET = {
-    "$schema": "https://raw.githubusercontent.com/todogroup/repolinter/master/rulesets/schema.json",
     "version": 2,
     "axioms": {},
     "rules": {
-        "codeowners": {"level": "error", "rule": {"type": "file-existence", "options": {"globsAny": ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]}}},
-        "security-policy": {"level": "error", "rule": {"type": "file-existence", "options": {"globsAny": ["SECURITY.md", ".github/SECURITY.md"]}}},
-        "runbooks": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/runbooks/*.md"], "content": "Diagnos", "flags": "i"}}},
-        "runbook-placeholders": {"level": "error", "rule": {"type": "file-not-contents", "options": {"globsAll": ["services/*/runbooks/*.md"], "content": "TODO|TBD"}}},
-        "alerts-have-runbooks": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/alerts/*.yaml"], "content": "runbook_url"}}},
-        "dashboards": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/dashboards/*.json"], "content": "\"uid\""}}},
-        "slos": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/slo/*.yaml"], "content": "target:"}}},
-        "readiness-probes": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/k8s/deployment.yaml"], "content": "readinessProbe"}}},
-        "resource-limits": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/k8s/deployment.yaml"], "content": "limits"}}},
-        "pdbs": {"level": "error", "rule": {"type": "file-existence", "options": {"globsAny": ["services/*/k8s/pdb.yaml"]}}},
-        "load-tests": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/loadtest/*.js"], "content": "thresholds"}}},
-        "catalog": {"level": "error", "rule": {"type": "file-contents", "options": {"globsAll": ["services/*/catalog-info.yaml"], "content": "lifecycle"}}},
-        "secrets": {"level": "error", "rule": {"type": "file-not-contents", "options": {"globsAll": ["**/*.yaml", "**/*.json"], "content": "BEGIN [A-Z ]*PRIVATE KEY"}}},
+        "codeowners": _exists("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"),
+        "security-policy": _exists("SECURITY.md", ".github/SECURITY.md"),
+        "runbooks": _contains("services/*/runbooks/*.md", "Diagnos"),
+        "runbook-placeholders": _contains("services/*/runbooks/*.md", "TODO|TBD", negate=True),
+        "alerts-have-runbooks": _contains("services/*/alerts/*.yaml", "runbook_url"),
+        "dashboards": _contains("services/*/dashboards/*.json", '"uid"'),
+        "slos": _contains("services/*/slo/*.yaml", "target:"),
+        "readiness-probes": _contains("services/*/k8s/deployment.yaml", "readinessProbe"),
+        "resource-limits": _contains("services/*/k8s/deployment.yaml", "limits"),
+        "pdbs": _exists("services/*/k8s/pdb.yaml"),
+        "load-tests": _contains("services/*/loadtest/*.js", "thresholds"),
+        "catalog": _contains("services/*/catalog-info.yaml", "lifecycle"),
+        "secrets": _contains("**/*.yaml", "BEGIN [A-Z ]*PRIVATE KEY", negate=True),
     },
-}  # fmt: skip
+}
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int]:
@@ -74,8 +85,9 @@ def repolinter(repo: Path, folder: Path) -> float | None:
     if not binary.exists():
         if not shutil.which("npm"):
             return None
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(folder), f"repolinter@{REPOLINTER_VERSION}"],
-                       check=True, capture_output=True)  # fmt: skip
+        package = f"repolinter@{REPOLINTER_VERSION}"
+        install = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(folder), package]
+        subprocess.run(install, check=True, capture_output=True)
     ruleset = folder / "ruleset.json"
     ruleset.write_text(json.dumps(RULESET))
     seconds, _, _ = timed([str(binary), "lint", str(repo), "-r", str(ruleset)], cwd=repo)
@@ -85,9 +97,12 @@ def repolinter(repo: Path, folder: Path) -> float | None:
 def change_one_file(repo: Path) -> None:
     path = repo / SERVICE / "runbooks" / "runbook.md"
     path.write_text(path.read_text() + "\nEscalate to the platform team after 30 minutes.\n")
-    subprocess.run(["git", "commit", "-q", "-am", "one change"], cwd=repo, check=True,
-                   env=os.environ | {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-                                     "GIT_COMMITTER_EMAIL": "b@x"})  # fmt: skip
+    who = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@x"}
+    subprocess.run(["git", "commit", "-q", "-am", "one change"], cwd=repo, check=True, env=os.environ | who)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
 
 
 def main() -> None:
@@ -124,19 +139,17 @@ def main() -> None:
     if lint is not None:
         rows.append((f"repolinter {REPOLINTER_VERSION}, equivalent rules", lint, None, None))
     table = ["| run | wall | x floor | peak RSS | exit |", "|---|---|---|---|---|"]
-    table += [
-        f"| {name} | {sec:.2f} s | {sec / floor_s:.1f} | {f'{rss} MiB' if rss else ''} | {'' if code is None else code} |"
-        for name, sec, rss, code in rows
-    ]
+    for name, sec, rss, code in rows:
+        memory = f"{rss} MiB" if rss else ""
+        table.append(f"| {name} | {sec:.2f} s | {sec / floor_s:.1f} | {memory} | {'' if code is None else code} |")
+    peak = max(full[2], warm[2])
     verdicts = [
-        f"- full run {full[0]:.2f} s (target <= 2 s): {'met' if full[0] <= 2 else '**not met**'}",
-        f"- warm re-run after one change {warm[0]:.2f} s (target <= 0.5 s): {'met' if warm[0] <= 0.5 else '**not met**'}",
-        f"- peak memory {max(full[2], warm[2])} MiB (target <= 300 MiB): {'met' if max(full[2], warm[2]) <= 300 else '**not met**'}",
+        f"- full run {full[0]:.2f} s (target <= 2 s): {_met(full[0] <= 2)}",
+        f"- warm re-run after one change {warm[0]:.2f} s (target <= 0.5 s): {_met(warm[0] <= 0.5)}",
+        f"- peak memory {peak} MiB (target <= 300 MiB): {_met(peak <= 300)}",
     ]
     if lint is not None:
-        verdicts.append(
-            f"- repolinter / prr = {lint / full[0]:.1f}x (target >= 10x): {'met' if lint / full[0] >= 10 else '**not met**'}"
-        )
+        verdicts.append(f"- repolinter / prr = {lint / full[0]:.1f}x (target >= 10x): {_met(lint / full[0] >= 10)}")
     body = (
         "## `prr probe` on a synthetic monorepo (`benchmarks/probe_monorepo.py`)\n\n"
         f"{args.services} services, {files:,} files, launch pack at tier 1. Each row is one run; the\n"
