@@ -119,6 +119,11 @@ def service_files(name: str, rng: random.Random, per_service: int) -> dict[str, 
         "slo/availability.yaml": (
             "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n"
             f"  name: {name}-availability\nspec:\n  service: {name}\n  budgetingMethod: Occurrences\n"
+            "  indicator:\n    metadata: {name: good-requests}\n    spec:\n      ratioMetric:\n"
+            "        counter: true\n        good: {metricSource: {type: Prometheus, spec: {query: "
+            f'\'sum(rate(http_requests_total{{service="{name}",code!~"5.."}}[5m]))\'}}}}}}\n'
+            "        total: {metricSource: {type: Prometheus, spec: {query: "
+            f"'sum(rate(http_requests_total{{service=\"{name}\"}}[5m]))'}}}}}}\n"
             "  objectives:\n    - displayName: availability\n      target: 0.999\n"
             "  timeWindow:\n    - duration: 28d\n      isRolling: true\n"
         ),
@@ -179,10 +184,16 @@ def fast_import(dest: Path, services: int, per_service: int, seed: int) -> None:
     root = {
         "CODEOWNERS": "* @org/platform\n",
         "SECURITY.md": (
-            "# Security\n\nReport vulnerabilities to security@example.test; we answer within two working days "
-            "and coordinate disclosure.\n"
+            "# Security\n\nReport vulnerabilities to security@example.test with the affected service and the "
+            "steps to reproduce. We answer within two working days, agree a fix date with you and credit you "
+            "in the advisory unless you prefer otherwise.\n"
         ),
     }
+    root["docs/error-budget-policy.md"] = (
+        "# Error budget policy\n\nWhen a service spends its monthly error budget, feature releases freeze "
+        "and the team works on reliability until the budget recovers. The service owner decides on "
+        "exceptions; disagreements escalate to the head of engineering.\n"
+    )
     for path, text in root.items():
         _inline(write, path, text)
     for number in range(services):

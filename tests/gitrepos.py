@@ -56,8 +56,9 @@ def probe_findings(
     merged = {p.name: p.default for p in spec.params} | dict(params or {})
     probe = REPOSITORY_PROBES[probe_id]
     with GitSnapshot.open(path, ref) as snapshot:
-        view = SnapshotView(snapshot, selected_entries(snapshot, probe, merged))
-        return probe.run(view, merged)
+        entries = selected_entries(snapshot, probe, merged)
+        snapshot.prefetch(entries)
+        return probe.run(SnapshotView(snapshot, entries), merged)
 
 
 def summary(findings: list[Finding]) -> list[tuple[str, str]]:

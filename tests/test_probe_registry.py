@@ -38,3 +38,17 @@ def test_parameter_defaults_have_their_declared_type() -> None:
 def test_docs_probes_md_is_generated_from_the_registry() -> None:
     committed = (REPO_ROOT / "docs" / "probes.md").read_text()
     assert committed == render(), "regenerate: python -m prr.probes.catalog_doc > docs/probes.md"
+
+
+def test_every_declared_repository_probe_is_implemented_and_nothing_else() -> None:
+    from prr.domain.probe_spec import ProbeKind
+    from prr.probes.repo import REPOSITORY_PROBES
+
+    declared = {probe_id for probe_id, spec in PROBES.items() if spec.kind is ProbeKind.REPOSITORY}
+    assert set(REPOSITORY_PROBES) == declared
+
+
+def test_every_repository_probe_but_the_secrets_scan_declares_candidates_for_the_path_index() -> None:
+    from prr.probes.repo import REPOSITORY_PROBES
+
+    assert [p.id for p in REPOSITORY_PROBES.values() if p.candidates is None] == ["no-plain-secrets"]

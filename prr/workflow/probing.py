@@ -5,7 +5,6 @@ Used by `prr probe` and, later, by the review app: both call `probe_repository`.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from prr import __version__
+from prr import probes as probes_package
 from prr.adapters import worktree
 from prr.adapters.git_snapshot import EntryKind, GitSnapshot, printable
 from prr.adapters.probe_cache import ProbeCache
@@ -155,7 +155,7 @@ def _run(
     key = ""
     if cache is not None:
         listing = "\n".join(f"{e.oid} {e.path}" for e in entries)
-        key = ProbeCache.key(__version__, call.key, _code_digest(probe.run), snapshot.prefix, listing)
+        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, listing)
         cached = cache.get(key)
         if cached is not None:
             report.probes_cached += 1
@@ -163,7 +163,10 @@ def _run(
     snapshot.prefetch(entries)
     view = SnapshotView(snapshot, entries)
     views.append(view)
-    findings = probe.run(view, call.params)
+    try:
+        findings = probe.run(view, call.params)
+    except Exception as exc:  # a probe bug must cost one finding, not the whole review
+        findings = [Finding(call.probe, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
     report.probes_run += 1
     if cache is not None:
         problem = cache.put(key, findings)
@@ -173,10 +176,13 @@ def _run(
 
 
 @cache
-def _code_digest(function: Callable[..., Any]) -> str:
-    """The probe's module source: a changed probe never reuses stale cached findings."""
-    source = inspect.getsourcefile(function)
-    return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else ""
+def _probes_digest() -> str:
+    """The source of every probe module and what they share: changed probe code never
+    reuses findings cached by the old code."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(probes_package.__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def _tree_notes(snapshot: GitSnapshot) -> list[str]:
