@@ -149,3 +149,27 @@ def test_500_snapshots_in_one_process_leak_no_files_and_no_git_processes(tmp_pat
         with GitSnapshot.open(repo) as snapshot:
             assert snapshot.read("a.txt").data == b"a\n"
     assert (_open_fds(), _git_children()) == before
+
+
+def test_batched_reads_agree_with_single_reads_on_every_kind_of_blob(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        {"a.md": "alpha\n", "big.yaml": "x" * (1024 * 1024 + 1), "logo.png": b"\x89PNG\0", "gone.md": "gone\n"},
+    )
+    oid = git(repo, "rev-parse", "HEAD:gone.md").strip()
+    (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    with GitSnapshot.open(repo) as single:
+        expected = {e.path: (single.read(e.path).data, single.read(e.path).skipped) for e in single.entries}
+    with GitSnapshot.open(repo) as batched:
+        batched.prefetch(batched.entries)
+        got = {e.path: (batched.read(e.path).data, batched.read(e.path).skipped) for e in batched.entries}
+    assert got == expected
+    assert got["a.md"] == (b"alpha\n", None)
+    assert got["gone.md"] == (None, "object not available")
+
+
+def test_the_path_index_finds_files_by_extension_or_name_case_insensitively(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"k8s/App.YAML": "a: 1\n", ".github/CODEOWNERS": "* @o\n", "x.py": "\n"})
+    with GitSnapshot.open(repo) as snapshot:
+        found = snapshot.candidates(frozenset({".yaml", "codeowners"}))
+        assert [e.path for e in found] == [".github/CODEOWNERS", "k8s/App.YAML"]

@@ -229,6 +229,7 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Does the live service expose every metric its SLOs and alerts query?",
         LIVE,
         "Export the metrics named in the SLO and alert expressions, or fix the expressions.",
+        (Param("path", S, "/metrics", "metrics path"),),
     ),
     ProbeSpec(
         "tls-valid",

@@ -7,27 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.capacity_dr import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         if f.outcome is Outcome.FAIL:
@@ -100,7 +90,7 @@ def test_k6_script_with_thresholds_passes_at_the_thresholds(tmp_path: Path) -> N
 def test_k6_script_without_thresholds_fails_at_its_import(tmp_path: Path) -> None:
     text = K6.replace("  thresholds: {\n    http_req_failed: ['rate<0.001'],\n", "  tags: {\n    a: ['b'],\n")
     repo = make_repo(tmp_path / "r", {"perf/k6/checkout.ts": text})
-    findings = run(repo, "load-tests-present")
+    findings = probe_findings(repo, "load-tests-present")
     assert summary(findings) == [("fail", "perf/k6/checkout.ts:1")]
     assert "without thresholds" in findings[0].message
 
@@ -215,7 +205,7 @@ Zone loss, region loss, data deleted by mistake.
 
 def test_dr_plan_with_rto_rpo_and_restore_steps_passes(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"docs/disaster-recovery.md": DR})
-    findings = run(repo, "dr-plan")
+    findings = probe_findings(repo, "dr-plan")
     assert summary(findings) == [("pass", "docs/disaster-recovery.md:5")]
     assert [loc.line for loc in findings[0].locations] == [5, 6, 12]
 
@@ -231,7 +221,7 @@ def test_objectives_in_prose_and_a_code_block_under_a_restore_heading_pass(tmp_p
 
 def test_rto_without_a_value_fails_naming_the_line(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"DR.md": DR.replace("4 hours", "TBD")})
-    findings = run(repo, "dr-plan")
+    findings = probe_findings(repo, "dr-plan")
     assert summary(findings) == [("fail", "DR.md:5")]
     assert "RTO named without a duration (line 5)" in findings[0].message
 
@@ -239,7 +229,7 @@ def test_rto_without_a_value_fails_naming_the_line(tmp_path: Path) -> None:
 def test_missing_rpo_and_restore_steps_are_listed(tmp_path: Path) -> None:
     text = "# DR\n\nRTO: 2h\n\nWe have backups.\n"
     repo = make_repo(tmp_path / "r", {"docs/dr.md": text})
-    findings = run(repo, "dr-plan")
+    findings = probe_findings(repo, "dr-plan")
     assert summary(findings) == [("fail", "docs/dr.md")]
     assert "no RPO" in findings[0].message and "no restore steps" in findings[0].message
 
@@ -383,7 +373,7 @@ def test_a_helm_templated_schedule_is_read(tmp_path: Path) -> None:
         "  template:\n    includedNamespaces: [{{ .Release.Namespace }}]\n{{- end }}\n"
     )
     repo = make_repo(tmp_path / "r", {"chart/templates/schedule.yaml": text})
-    findings = run(repo, "backup-schedules")
+    findings = probe_findings(repo, "backup-schedules")
     assert summary(findings) == [("pass", "chart/templates/schedule.yaml:7")]
     assert "template values" in findings[0].message
 
@@ -391,7 +381,7 @@ def test_a_helm_templated_schedule_is_read(tmp_path: Path) -> None:
 def test_malformed_yaml_that_may_hold_a_schedule_is_an_error_not_a_failure(tmp_path: Path) -> None:
     text = "apiVersion: velero.io/v1\nkind: Schedule\nspec:\n  schedule: [unclosed\n  template: {}\n"
     repo = make_repo(tmp_path / "r", {"schedule.yaml": text})
-    findings = run(repo, "backup-schedules")
+    findings = probe_findings(repo, "backup-schedules")
     assert summary(findings) == [("error", "schedule.yaml:5")]
     assert "not valid YAML" in findings[0].message
 

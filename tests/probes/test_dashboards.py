@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.dashboards import PROBES
 
@@ -23,16 +21,8 @@ VALID = "dashboards-valid"
 GOLDEN = "dashboard-golden-signals"
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         assert f.remediation == (SPECS[probe_id].remediation if f.outcome is Outcome.FAIL else "")
@@ -43,7 +33,7 @@ def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) ->
 
 
 def messages(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[str]:
-    return [f.message for f in run(path, probe_id, params)]
+    return [f.message for f in probe_findings(path, probe_id, params)]
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -642,7 +632,7 @@ def test_signals_may_be_spread_across_the_services_dashboards(tmp_path: Path) ->
         },
     )
     assert check(repo, GOLDEN) == [("pass", "dashboards/http.json:1")]
-    [found] = run(repo, GOLDEN)
+    [found] = probe_findings(repo, GOLDEN)
     assert [(loc.path, loc.line) for loc in found.locations] == [
         ("dashboards/http.json", 1),
         ("deploy/infra-cm.yaml", 8),

@@ -9,27 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.delivery import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         assert f.message
@@ -121,7 +111,7 @@ spec:
 
 def test_a_canary_with_pauses_and_analysis_passes_at_its_strategy(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"rollout.yaml": rollout(CANARY), "analysis.yaml": ANALYSIS_TEMPLATE})
-    findings = run(repo, "progressive-delivery")
+    findings = probe_findings(repo, "progressive-delivery")
     assert summary(findings) == [("pass", "rollout.yaml:12")]
     assert findings[0].message == "Rollout/web promotes progressively (pause step 2, analysis step 3)"
 
@@ -134,7 +124,7 @@ def test_a_canary_that_only_sets_weights_fails_at_the_canary(tmp_path: Path) -> 
 
 def test_a_canary_analysing_with_a_template_not_in_the_repository_fails_there(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"rollout.yaml": rollout(CANARY)})
-    findings = run(repo, "progressive-delivery")
+    findings = probe_findings(repo, "progressive-delivery")
     assert summary(findings) == [("fail", "rollout.yaml:18")]
     assert "AnalysisTemplate 'success-rate' is not in the repository" in findings[0].message
 
@@ -181,7 +171,7 @@ def test_a_flagger_canary_with_metric_ranges_and_a_threshold_passes(tmp_path: Pa
 
 def test_a_flagger_metric_without_a_threshold_range_fails_at_the_metric(tmp_path: Path) -> None:
     canary = FLAGGER.replace("        thresholdRange: {max: 500}\n", "        interval: 1m\n")
-    findings = run(repo_with(tmp_path, {"canary.yaml": canary}), "progressive-delivery")
+    findings = probe_findings(repo_with(tmp_path, {"canary.yaml": canary}), "progressive-delivery")
     assert summary(findings) == [("fail", "canary.yaml:14")]
     assert "metric request-duration has no thresholdRange" in findings[0].message
 
@@ -249,7 +239,7 @@ def test_a_chart_with_a_test_hook_passes_at_the_annotation(tmp_path: Path) -> No
 
 def test_a_chart_without_test_hooks_fails_at_its_name(tmp_path: Path) -> None:
     files = {"charts/web/Chart.yaml": CHART, "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"}
-    findings = run(repo_with(tmp_path, files), "helm-tests")
+    findings = probe_findings(repo_with(tmp_path, files), "helm-tests")
     assert summary(findings) == [("fail", "charts/web/Chart.yaml:2")]
     assert "chart web has no template annotated helm.sh/hook: test" in findings[0].message
 
@@ -313,7 +303,7 @@ def downgrade():
 
 def test_alembic_migrations_with_a_downgrade_pass_together(tmp_path: Path) -> None:
     files = {"alembic/versions/1a2b_users.py": ALEMBIC, "alembic/versions/3c4d_more.py": ALEMBIC}
-    findings = run(repo_with(tmp_path, files), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, files), "migrations-reversible")
     assert summary(findings) == [("pass", "alembic/versions/1a2b_users.py:13")]
     assert findings[0].message == "2 Alembic migrations can be reversed"
     assert [loc.path for loc in findings[0].locations] == list(files)
@@ -321,7 +311,7 @@ def test_alembic_migrations_with_a_downgrade_pass_together(tmp_path: Path) -> No
 
 def test_an_alembic_downgrade_that_only_passes_fails_at_its_def(tmp_path: Path) -> None:
     noop = ALEMBIC.replace('    op.drop_table("users")\n', '    """Nothing to undo."""\n    pass\n')
-    findings = run(repo_with(tmp_path, {"alembic/versions/1a2b_users.py": noop}), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, {"alembic/versions/1a2b_users.py": noop}), "migrations-reversible")
     assert summary(findings) == [("fail", "alembic/versions/1a2b_users.py:13")]
     assert findings[0].message == "alembic/versions/1a2b_users.py: downgrade() does nothing"
 
@@ -335,7 +325,7 @@ def test_an_alembic_migration_without_downgrade_fails_at_upgrade(tmp_path: Path)
 
 def test_an_alembic_downgrade_that_raises_is_an_explicit_decision(tmp_path: Path) -> None:
     raising = ALEMBIC.replace('    op.drop_table("users")', '    raise NotImplementedError("data is gone")')
-    findings = run(repo_with(tmp_path, {"m/versions/a.py": raising}), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, {"m/versions/a.py": raising}), "migrations-reversible")
     assert summary(findings) == [("pass", "m/versions/a.py:13")]
     assert "marked irreversible on purpose" in findings[0].message
 
@@ -348,7 +338,7 @@ def test_flyway_versions_need_a_matching_undo_script(tmp_path: Path) -> None:
         "db/migration/V1_1__index.sql": "CREATE INDEX i ON users (id);\n",
         "db/undo/U1.1__index.sql": "-- nothing yet\n/* really */\n",
     }
-    findings = run(repo_with(tmp_path, files), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, files), "migrations-reversible")
     assert summary(findings) == [
         ("fail", "db/undo/U1.1__index.sql:1"),
         ("fail", "db/migration/V2__add_email.sql:1"),
@@ -393,7 +383,7 @@ def test_django_data_migrations_with_reverse_code_pass(tmp_path: Path) -> None:
 def test_django_run_python_without_reverse_code_fails_at_the_operation(tmp_path: Path) -> None:
     broken = DJANGO.replace("RunPython(backfill, migrations.RunPython.noop)", "RunPython(backfill)")
     broken = broken.replace(', reverse_sql="UPDATE x SET y = 0"', ", reverse_sql=None")
-    findings = run(repo_with(tmp_path, {"shop/migrations/0002_paid.py": broken}), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, {"shop/migrations/0002_paid.py": broken}), "migrations-reversible")
     assert summary(findings) == [("fail", "shop/migrations/0002_paid.py:13")]
     assert findings[0].message == (
         "shop/migrations/0002_paid.py: RunPython without reverse_code (line 13); RunSQL without reverse_sql (line 14)"
@@ -423,7 +413,7 @@ def test_rails_irreversible_operations_in_change_fail_at_the_first(tmp_path: Pat
     broken = RAILS.replace(":legacy_id, :integer", ":legacy_id").replace(
         "    reversible do", "    execute 'DROP VIEW x'\n    reversible do"
     )
-    findings = run(repo_with(tmp_path, {"db/migrate/1_x.rb": broken}), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, {"db/migrate/1_x.rb": broken}), "migrations-reversible")
     assert summary(findings) == [("fail", "db/migrate/1_x.rb:4")]
     assert "remove_column without a column type (line 4); execute" in findings[0].message
 
@@ -434,7 +424,7 @@ def test_rails_up_without_down_fails_and_an_irreversible_down_is_a_decision(tmp_
         "  end\nend", "  end\n\n  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\nend"
     )
     files = {"db/migrate/1_up.rb": up_only, "db/migrate/2_decided.rb": decided}
-    findings = run(repo_with(tmp_path, files), "migrations-reversible")
+    findings = probe_findings(repo_with(tmp_path, files), "migrations-reversible")
     assert summary(findings) == [("fail", "db/migrate/1_up.rb:2"), ("pass", "db/migrate/2_decided.rb:7")]
     assert "marked irreversible on purpose" in findings[1].message
 
@@ -476,7 +466,7 @@ FLAGD = {
 
 def test_flagd_flags_whose_defaults_name_a_variant_pass_at_the_flags_key(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"config/flags.flagd.json": json.dumps(FLAGD, indent=2)})
-    findings = run(repo, "feature-flags-defined")
+    findings = probe_findings(repo, "feature-flags-defined")
     assert summary(findings) == [("pass", "config/flags.flagd.json:3")]
     assert findings[0].message == "config/flags.flagd.json: 2 flagd flags, each with a valid default"
 
@@ -484,14 +474,14 @@ def test_flagd_flags_whose_defaults_name_a_variant_pass_at_the_flags_key(tmp_pat
 def test_a_flagd_default_naming_a_missing_variant_fails_at_the_flag(tmp_path: Path) -> None:
     flags = json.loads(json.dumps(FLAGD))
     flags["flags"]["banner-color"]["defaultVariant"] = "green"
-    findings = run(repo_with(tmp_path, {"flags.json": json.dumps(flags, indent=2)}), "feature-flags-defined")
+    findings = probe_findings(repo_with(tmp_path, {"flags.json": json.dumps(flags, indent=2)}), "feature-flags-defined")
     assert summary(findings) == [("fail", "flags.json:12")]
     assert "defaultVariant 'green' is not one of its variants (red, blue)" in findings[0].message
 
 
 def test_flagd_yaml_with_mixed_variant_types_and_a_bad_state_fails(tmp_path: Path) -> None:
     flags = "flags:\n  limit:\n    state: enabled\n    variants: {low: 10, high: 'many'}\n    defaultVariant: low\n"
-    findings = run(repo_with(tmp_path, {"flagd/flags.yaml": flags}), "feature-flags-defined")
+    findings = probe_findings(repo_with(tmp_path, {"flagd/flags.yaml": flags}), "feature-flags-defined")
     assert summary(findings) == [("fail", "flagd/flags.yaml:2")]
     assert "state 'enabled' is not ENABLED or DISABLED; variants mix types (number, string)" in findings[0].message
 
@@ -504,7 +494,9 @@ def test_an_unleash_export_needs_names_and_strategies(tmp_path: Path) -> None:
             {"name": "beta", "enabled": False},
         ],
     }
-    findings = run(repo_with(tmp_path, {"unleash/export.json": json.dumps(export, indent=2)}), "feature-flags-defined")
+    findings = probe_findings(
+        repo_with(tmp_path, {"unleash/export.json": json.dumps(export, indent=2)}), "feature-flags-defined"
+    )
     assert summary(findings) == [("fail", "unleash/export.json:13")]
     assert findings[0].message == "unleash/export.json: feature 'beta' has no strategies"
 
@@ -517,14 +509,14 @@ def test_a_launchdarkly_export_needs_variations_it_can_fall_back_to(tmp_path: Pa
         "launchdarkly/a.json": json.dumps({"flags": {"dark-mode": good}}),
         "launchdarkly/b.yaml": json.dumps(export),
     }
-    findings = run(repo_with(tmp_path, files), "feature-flags-defined")
+    findings = probe_findings(repo_with(tmp_path, files), "feature-flags-defined")
     assert summary(findings) == [("pass", "launchdarkly/a.json:1"), ("fail", "launchdarkly/b.yaml:1")]
     assert "offVariation 2 is not one of its 2 variations" in findings[1].message
 
 
 def test_malformed_flag_json_is_an_error_at_its_line(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"flags.json": '{\n  "flags": {\n    "a": {"state": "ENABLED",}\n'})
-    findings = run(repo, "feature-flags-defined")
+    findings = probe_findings(repo, "feature-flags-defined")
     assert [f.outcome for f in findings] == [Outcome.ERROR]
     assert summary(findings)[0][1].startswith("flags.json:")
     assert findings[0].message.startswith("flags.json:")
@@ -552,6 +544,6 @@ HOSTILE = {
 
 @pytest.mark.parametrize("probe_id", sorted(BY_ID))
 def test_hostile_input_never_raises(tmp_path: Path, probe_id: str) -> None:
-    findings = run(repo_with(tmp_path, HOSTILE), probe_id)
+    findings = probe_findings(repo_with(tmp_path, HOSTILE), probe_id)
     assert findings
     assert all(isinstance(f.outcome, Outcome) and f.message for f in findings)

@@ -8,27 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import git, make_repo, summary
+from gitrepos import git, make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.ownership import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         if f.outcome is Outcome.FAIL:
@@ -69,7 +59,7 @@ def test_codeowners_in_a_service_folder_is_not_read_because_github_ignores_it(tm
 
 def test_github_folder_takes_precedence_over_the_root_file(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {".github/CODEOWNERS": "*\n", "CODEOWNERS": "* @acme/team\n"})
-    findings = run(repo, "codeowners-present")
+    findings = probe_findings(repo, "codeowners-present")
     assert summary(findings) == [("fail", ".github/CODEOWNERS:1")]
     assert "CODEOWNERS ignored" in findings[0].message
 
@@ -92,7 +82,7 @@ def test_monorepo_service_folder_covered_by_an_anchored_directory_rule(tmp_path:
         "services/web/main.py": "",
     }
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo / "services" / "api", "codeowners-present")
+    findings = probe_findings(repo / "services" / "api", "codeowners-present")
     assert summary(findings) == [("pass", "CODEOWNERS:2")]
     assert "@acme/api" in findings[0].message
 
@@ -127,7 +117,7 @@ def test_gitignore_style_patterns_cover_the_service_folder_or_not(tmp_path: Path
 def test_a_later_rule_without_owners_un_assigns_the_service(tmp_path: Path) -> None:
     files = {"CODEOWNERS": "* @acme/platform\n/services/api/\n", "services/api/main.py": ""}
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo / "services" / "api", "codeowners-present")
+    findings = probe_findings(repo / "services" / "api", "codeowners-present")
     assert summary(findings) == [("fail", "CODEOWNERS:2")]
     assert "un-assigns" in findings[0].message
 
@@ -155,7 +145,7 @@ def test_whole_repository_where_no_rule_names_owners_fails(tmp_path: Path) -> No
 
 def test_a_rule_with_an_invalid_owner_is_skipped_like_github_does(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"CODEOWNERS": "* platform-team\n", "a.py": ""})
-    findings = run(repo, "codeowners-present")
+    findings = probe_findings(repo, "codeowners-present")
     assert summary(findings) == [("fail", "CODEOWNERS")]
     assert "line 1 skipped" in findings[0].message
 
@@ -163,7 +153,7 @@ def test_a_rule_with_an_invalid_owner_is_skipped_like_github_does(tmp_path: Path
 def test_owners_may_be_users_teams_and_emails_and_inline_comments_are_ignored(tmp_path: Path) -> None:
     files = {"CODEOWNERS": "/services/api/ @alice @acme/api-team ops@example.com # primary\n", "services/api/x": ""}
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo / "services" / "api", "codeowners-present")
+    findings = probe_findings(repo / "services" / "api", "codeowners-present")
     assert summary(findings) == [("pass", "CODEOWNERS:1")]
     assert "ops@example.com" in findings[0].message
     assert "primary" not in findings[0].message
@@ -172,7 +162,7 @@ def test_owners_may_be_users_teams_and_emails_and_inline_comments_are_ignored(tm
 def test_gitlab_sections_inherit_default_owners_and_combine(tmp_path: Path) -> None:
     text = "[Backend] @acme/backend\n/services/api/\n\n^[Docs][2] @acme/docs\n/services/api/\n"
     repo = make_repo(tmp_path / "r", {".gitlab/CODEOWNERS": text, "services/api/x.py": ""})
-    findings = run(repo / "services" / "api", "codeowners-present")
+    findings = probe_findings(repo / "services" / "api", "codeowners-present")
     assert summary(findings) == [("pass", ".gitlab/CODEOWNERS:2")]
     assert "@acme/backend" in findings[0].message
 
@@ -195,7 +185,7 @@ def test_a_symlink_named_codeowners_pointing_outside_is_never_read(tmp_path: Pat
 
 def test_a_binary_codeowners_is_an_error_not_a_verdict(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"CODEOWNERS": b"* @acme\x00\x01\x02\n"})
-    findings = run(repo, "codeowners-present")
+    findings = probe_findings(repo, "codeowners-present")
     assert summary(findings) == [("error", "CODEOWNERS")]
     assert "binary" in findings[0].message
 
@@ -245,7 +235,7 @@ def test_no_catalog_entry_fails(tmp_path: Path) -> None:
 def test_missing_lifecycle_fails_at_the_spec_key_unless_not_required(tmp_path: Path) -> None:
     text = CATALOG.replace("  lifecycle: production\n", "")
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": text})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:7")]
     assert "no spec.lifecycle (line 7)" in findings[0].message
     assert check(repo, "catalog-entry", {"require_lifecycle": False}) == [("pass", "catalog-info.yaml:9")]
@@ -254,14 +244,14 @@ def test_missing_lifecycle_fails_at_the_spec_key_unless_not_required(tmp_path: P
 def test_missing_owner_and_lifecycle_are_both_named(tmp_path: Path) -> None:
     text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  type: service\n"
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": text})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:5")]
     assert "no spec.owner" in findings[0].message and "no spec.lifecycle" in findings[0].message
 
 
 def test_a_placeholder_owner_does_not_count(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": CATALOG.replace("group:default/payments", "TODO")})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:9")]
     assert "placeholder" in findings[0].message
 
@@ -275,7 +265,7 @@ def test_a_component_among_several_documents_is_found(tmp_path: Path) -> None:
 def test_a_catalog_file_without_a_component_fails(tmp_path: Path) -> None:
     text = "apiVersion: backstage.io/v1alpha1\nkind: Location\nspec:\n  targets: [./a.yaml]\n"
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": text})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:1")]
     assert "Location" in findings[0].message
 
@@ -283,7 +273,7 @@ def test_a_catalog_file_without_a_component_fails(tmp_path: Path) -> None:
 def test_malformed_catalog_yaml_fails_naming_the_line(tmp_path: Path) -> None:
     text = "kind: Component\nspec:\n  owner: [unclosed\n  lifecycle: production\n"
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": text})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:4")]
     assert "not valid YAML" in findings[0].message
 
@@ -399,7 +389,7 @@ def test_windows_line_endings_keep_line_numbers(tmp_path: Path) -> None:
 
 def test_an_empty_owner_string_is_named_as_empty(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"catalog-info.yaml": CATALOG.replace("group:default/payments", '""')})
-    findings = run(repo, "catalog-entry")
+    findings = probe_findings(repo, "catalog-entry")
     assert summary(findings) == [("fail", "catalog-info.yaml:9")]
     assert "empty spec.owner" in findings[0].message
 
@@ -407,6 +397,6 @@ def test_an_empty_owner_string_is_named_as_empty(tmp_path: Path) -> None:
 def test_a_service_folder_with_an_odd_name_is_printed_safely(tmp_path: Path) -> None:
     folder = "svc\udcff"
     repo = make_repo(tmp_path / "r", {"CODEOWNERS": "/other/ @x\n", f"{folder}/main.py": ""})
-    findings = run(repo / folder, "codeowners-present")
+    findings = probe_findings(repo / folder, "codeowners-present")
     assert summary(findings) == [("fail", "CODEOWNERS")]
     assert findings[0].message.encode("utf-8")

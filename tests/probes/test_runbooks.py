@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
-from prr.probes.repo.runbooks import PROBES, github_slug, parse_document
+from prr.probes.repo.documents import github_slug, parse_document
+from prr.probes.repo.runbooks import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
-
-
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, with the probe taken from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path) as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
 
 
 PROSE = (
@@ -46,14 +35,14 @@ def runbook(body: str = "", title: str = "Checkout runbook") -> str:
 
 def test_a_runbook_with_prose_diagnosis_and_mitigation_passes(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/checkout.md": runbook()})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("pass", "runbooks/checkout.md")]
     assert found[0].evidence[0].blob  # evidence names the committed blob
 
 
 def test_no_runbook_file_fails_without_a_location(tmp_path: Path) -> None:
     make_repo(tmp_path, {"README.md": "# Service\n", "docs/design.md": runbook()})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("fail", "")]
     assert found[0].remediation == SPECS["runbook-present"].remediation
 
@@ -67,7 +56,7 @@ def test_a_runbook_of_links_fails_however_many_links_it_has(tmp_path: Path) -> N
     )
     text = f"# Checkout\n\n## Diagnosis\n\n{links}\n## Mitigation\n\n{table}\nhttps://wiki.example.com/checkout\n"
     make_repo(tmp_path, {"runbooks/checkout.md": text})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("fail", "runbooks/checkout.md")]
     assert "0 prose words, 80 needed" in found[0].message
 
@@ -76,14 +65,14 @@ def test_headings_and_code_are_not_prose(tmp_path: Path) -> None:
     code = "```\n" + "kubectl get pods --namespace checkout --selector app=checkout\n" * 40 + "```\n"
     text = "# Checkout runbook for the payments team on call\n\n## Diagnosis of latency\n\n" + code
     make_repo(tmp_path, {"runbooks/checkout.md": text + "## Mitigation\n\nRestart.\n"})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("fail", "runbooks/checkout.md")]
     assert "1 prose words" in found[0].message
 
 
 def test_a_placeholder_fails_the_runbook_at_its_line(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/checkout.md": runbook("\nTODO: write the failover steps.\n")})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("fail", "runbooks/checkout.md:13")]
     assert "placeholder 'TODO' on line 13" in found[0].message
 
@@ -94,7 +83,7 @@ def test_placeholders_inside_code_blocks_and_inline_code_do_not_count(tmp_path: 
         "\n~~~\nTBD\n~~~\n\nSearch for `TODO` markers.\n"
     )
     make_repo(tmp_path, {"runbooks/checkout.md": runbook(body)})
-    assert summary(run(tmp_path, "runbook-present")) == [("pass", "runbooks/checkout.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [("pass", "runbooks/checkout.md")]
 
 
 def test_lorem_ipsum_and_fill_me_in_are_placeholders_anywhere_in_prose(tmp_path: Path) -> None:
@@ -105,13 +94,16 @@ def test_lorem_ipsum_and_fill_me_in_are_placeholders_anywhere_in_prose(tmp_path:
             "runbooks/b.md": runbook(title="Fill me in"),
         },
     )
-    assert summary(run(tmp_path, "runbook-present")) == [("fail", "runbooks/a.md:13"), ("fail", "runbooks/b.md:1")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [
+        ("fail", "runbooks/a.md:13"),
+        ("fail", "runbooks/b.md:1"),
+    ]
 
 
 def test_a_missing_section_is_named(tmp_path: Path) -> None:
     text = f"# Checkout\n\n{PROSE}\n\n## Diagnosis\n\nLook at the dashboards.\n\n## Escalation\n\nPage the lead.\n"
     make_repo(tmp_path, {"runbooks/checkout.md": text})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("fail", "runbooks/checkout.md")]
     assert "no heading containing 'mitigat'" in found[0].message
     assert "diagnos" not in found[0].message
@@ -120,7 +112,7 @@ def test_a_missing_section_is_named(tmp_path: Path) -> None:
 def test_section_stems_match_any_case_and_inflection(tmp_path: Path) -> None:
     text = f"# Checkout\n\n{PROSE}\n\n## DIAGNOSING slowness\n\nLook.\n\n## Mitigations that work\n\nScale out.\n"
     make_repo(tmp_path, {"runbooks/checkout.md": text})
-    assert summary(run(tmp_path, "runbook-present")) == [("pass", "runbooks/checkout.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [("pass", "runbooks/checkout.md")]
 
 
 def test_one_real_runbook_passes_and_the_index_page_is_listed_as_not_counted(tmp_path: Path) -> None:
@@ -131,19 +123,22 @@ def test_one_real_runbook_passes_and_the_index_page_is_listed_as_not_counted(tmp
             "runbooks/checkout.md": runbook(),
         },
     )
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("pass", "runbooks/checkout.md"), ("not_applicable", "runbooks/README.md")]
     assert found[1].message.startswith("not counted: runbooks/README.md is not a real runbook")
 
 
 def test_every_candidate_fails_when_none_is_real(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/a.md": "# A\n", "runbooks/b.md": runbook("\nFIXME\n")})
-    assert summary(run(tmp_path, "runbook-present")) == [("fail", "runbooks/a.md"), ("fail", "runbooks/b.md:13")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [
+        ("fail", "runbooks/a.md"),
+        ("fail", "runbooks/b.md:13"),
+    ]
 
 
 def test_a_runbook_named_by_a_file_path_at_the_root_is_found(tmp_path: Path) -> None:
     make_repo(tmp_path, {"RUNBOOK.md": runbook(), "src/RUNBOOK.md": "# not searched\n"})
-    assert summary(run(tmp_path, "runbook-present")) == [("pass", "RUNBOOK.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [("pass", "RUNBOOK.md")]
 
 
 def test_restructuredtext_and_asciidoc_runbooks_are_read(tmp_path: Path) -> None:
@@ -153,26 +148,32 @@ def test_restructuredtext_and_asciidoc_runbooks_are_read(tmp_path: Path) -> None
     )
     adoc = f"= Checkout\n\n{PROSE}\n\n== Diagnosis\n\n[source,bash]\n----\nTODO\n----\n\n== Mitigation\n\nScale.\n"
     make_repo(tmp_path, {"runbooks/a.rst": rst, "runbooks/b.adoc": adoc})
-    assert summary(run(tmp_path, "runbook-present")) == [("pass", "runbooks/a.rst"), ("pass", "runbooks/b.adoc")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [
+        ("pass", "runbooks/a.rst"),
+        ("pass", "runbooks/b.adoc"),
+    ]
 
 
 def test_min_words_and_sections_come_from_params(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/short.md": "# Short\n\n## Triage\n\nRestart the checkout pods.\n"})
     params = {"min_words": 3, "sections": ["triage"]}
-    assert summary(run(tmp_path, "runbook-present", params)) == [("pass", "runbooks/short.md")]
-    assert summary(run(tmp_path, "runbook-present")) == [("fail", "runbooks/short.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present", params)) == [("pass", "runbooks/short.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [("fail", "runbooks/short.md")]
 
 
 def test_an_unreadable_runbook_is_an_error_not_a_fail(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/checkout.md": b"# Runbook\0binary\n"})
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert summary(found) == [("error", "runbooks/checkout.md")]
     assert "binary" in found[0].message
 
 
 def test_an_unreadable_runbook_does_not_block_a_real_one(tmp_path: Path) -> None:
     make_repo(tmp_path, {"runbooks/a.md": b"\0", "runbooks/b.md": runbook()})
-    assert summary(run(tmp_path, "runbook-present")) == [("pass", "runbooks/b.md"), ("not_applicable", "runbooks/a.md")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [
+        ("pass", "runbooks/b.md"),
+        ("not_applicable", "runbooks/a.md"),
+    ]
 
 
 def test_monorepo_review_looks_only_in_the_service_folder(tmp_path: Path) -> None:
@@ -183,11 +184,13 @@ def test_monorepo_review_looks_only_in_the_service_folder(tmp_path: Path) -> Non
             "services/search/README.md": "# Search\n",
         },
     )
-    assert summary(run(tmp_path / "services" / "checkout", "runbook-present")) == [
+    assert summary(probe_findings(tmp_path / "services" / "checkout", "runbook-present")) == [
         ("pass", "services/checkout/runbooks/checkout.md")
     ]
-    assert summary(run(tmp_path / "services" / "search", "runbook-present")) == [("fail", "")]
-    assert summary(run(tmp_path, "runbook-present")) == [("fail", "")]  # paths are relative to the reviewed folder
+    assert summary(probe_findings(tmp_path / "services" / "search", "runbook-present")) == [("fail", "")]
+    assert summary(probe_findings(tmp_path, "runbook-present")) == [
+        ("fail", "")
+    ]  # paths are relative to the reviewed folder
 
 
 def test_hostile_content_does_not_raise(tmp_path: Path) -> None:
@@ -201,7 +204,7 @@ def test_hostile_content_does_not_raise(tmp_path: Path) -> None:
             "runbooks/\u00e9t\u00e9 \u2028odd.md": runbook(),
         },
     )
-    found = run(tmp_path, "runbook-present")
+    found = probe_findings(tmp_path, "runbook-present")
     assert [f.outcome for f in found] == [Outcome.PASS] + [Outcome.NOT_APPLICABLE] * 3
 
 
@@ -229,7 +232,7 @@ def test_github_slugs_follow_githubs_rules() -> None:
 def test_a_rollback_section_with_steps_passes_at_its_heading(tmp_path: Path) -> None:
     text = "# Deploying\n\nShip it.\n\n## Rollback\n\n1. Run `helm rollback checkout`.\n2. Watch the error rate.\n"
     make_repo(tmp_path, {"docs/deploy.md": text})
-    found = run(tmp_path, "rollback-documented")
+    found = probe_findings(tmp_path, "rollback-documented")
     assert summary(found) == [("pass", "docs/deploy.md:5")]
 
 
@@ -242,7 +245,7 @@ def test_a_code_block_or_fifteen_words_are_steps_too(tmp_path: Path) -> None:
             "Open the deploy pipeline, pick the previous green build and press redeploy, then watch the dashboards.\n",
         },
     )
-    found = run(tmp_path, "rollback-documented")
+    found = probe_findings(tmp_path, "rollback-documented")
     assert summary(found) == [("pass", "docs/a.md:1")]
     assert [(loc.path, loc.line) for loc in found[0].locations] == [("docs/a.md", 1), ("runbooks/b.md", 1)]
 
@@ -250,31 +253,31 @@ def test_a_code_block_or_fifteen_words_are_steps_too(tmp_path: Path) -> None:
 def test_a_rollback_heading_with_nothing_under_it_fails_at_the_heading(tmp_path: Path) -> None:
     text = "# Ops\n\n## Roll-back\n\nAsk the team.\n\n## Scaling\n\n- add replicas\n"
     make_repo(tmp_path, {"docs/ops.md": text})
-    found = run(tmp_path, "rollback-documented")
+    found = probe_findings(tmp_path, "rollback-documented")
     assert summary(found) == [("fail", "docs/ops.md:3")]
     assert "without steps" in found[0].message
 
 
 def test_steps_under_a_deeper_subheading_belong_to_the_rollback_section(tmp_path: Path) -> None:
     make_repo(tmp_path, {"docs/ops.md": "## Rollback\n\n### Steps\n\n- helm rollback checkout\n\n## Next\n"})
-    assert summary(run(tmp_path, "rollback-documented")) == [("pass", "docs/ops.md:1")]
+    assert summary(probe_findings(tmp_path, "rollback-documented")) == [("pass", "docs/ops.md:1")]
 
 
 def test_a_rollback_heading_inside_a_code_block_is_not_a_heading(tmp_path: Path) -> None:
     make_repo(tmp_path, {"docs/ops.md": "# Ops\n\n```\n# rollback\n- step\n```\n"})
-    found = run(tmp_path, "rollback-documented")
+    found = probe_findings(tmp_path, "rollback-documented")
     assert summary(found) == [("fail", "docs/ops.md")]
     assert "no rollback, roll back or revert heading" in found[0].message
 
 
 def test_no_documents_at_all_fails_without_a_location(tmp_path: Path) -> None:
     make_repo(tmp_path, {"src/main.py": "print('hi')\n"})
-    assert summary(run(tmp_path, "rollback-documented")) == [("fail", "")]
+    assert summary(probe_findings(tmp_path, "rollback-documented")) == [("fail", "")]
 
 
 def test_an_unreadable_document_without_a_rollback_elsewhere_is_an_error(tmp_path: Path) -> None:
     make_repo(tmp_path, {"docs/a.md": b"\0", "docs/b.md": "# Nothing here\n"})
-    assert summary(run(tmp_path, "rollback-documented")) == [("error", "docs/a.md")]
+    assert summary(probe_findings(tmp_path, "rollback-documented")) == [("error", "docs/a.md")]
 
 
 def test_rollback_search_is_scoped_to_the_service_folder(tmp_path: Path) -> None:
@@ -285,5 +288,9 @@ def test_rollback_search_is_scoped_to_the_service_folder(tmp_path: Path) -> None
             "services/b/docs/ops.md": "## Scaling\n\n- add replicas\n",
         },
     )
-    assert summary(run(tmp_path / "services" / "a", "rollback-documented")) == [("pass", "services/a/docs/ops.md:1")]
-    assert summary(run(tmp_path / "services" / "b", "rollback-documented")) == [("fail", "services/b/docs/ops.md")]
+    assert summary(probe_findings(tmp_path / "services" / "a", "rollback-documented")) == [
+        ("pass", "services/a/docs/ops.md:1")
+    ]
+    assert summary(probe_findings(tmp_path / "services" / "b", "rollback-documented")) == [
+        ("fail", "services/b/docs/ops.md")
+    ]

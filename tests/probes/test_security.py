@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from gitrepos import git, make_repo, summary
+from gitrepos import git, make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
 from prr.domain.findings import Finding, Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.security import PROBES
@@ -20,16 +16,8 @@ from prr.probes.repo.security import PROBES
 BY_ID = {probe.id: probe for probe in PROBES}
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str) -> list[tuple[str, str]]:
-    findings = run(path, probe_id)
+    findings = probe_findings(path, probe_id)
     for f in findings:
         assert f.probe == probe_id
         if f.outcome is Outcome.FAIL:
@@ -102,7 +90,7 @@ def test_githubs_generated_template_is_a_placeholder(tmp_path: Path) -> None:
 
 def test_a_policy_too_short_to_say_anything_fails(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"SECURITY.md": "# Security\n\nReport to security@example.com\n"})
-    findings = run(repo, "security-policy")
+    findings = probe_findings(repo, "security-policy")
     assert summary(findings) == [("fail", "SECURITY.md")]
     assert "words" in findings[0].message
 
@@ -194,7 +182,7 @@ def test_each_plain_secret_fails_at_its_line_and_the_value_never_appears(tmp_pat
         ".env": f"export API_TOKEN={PASSWORD}\n",
     }
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [
         ("fail", ".env:1"),
         ("fail", "certs/tls.yaml:3"),
@@ -217,7 +205,7 @@ def test_kubernetes_secret_data_counts_but_sealed_and_external_secrets_do_not(tm
         "    - secretKey: db-password\n      remoteRef: {key: prod/db}\n"
     )
     repo = make_repo(tmp_path / "r", {"k8s/secrets.yaml": manifests})
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", "k8s/secrets.yaml:8")]
     assert "Secret 'db'" in findings[0].message and "data.password" in findings[0].message
     assert_never_leaks(findings, encoded, PASSWORD)
@@ -237,7 +225,7 @@ def test_env_var_name_value_pairs_are_understood(tmp_path: Path) -> None:
         "      - name: LOG_LEVEL\n        value: debug-verbose\n"
     )
     repo = make_repo(tmp_path / "r", {"deploy.yaml": text})
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", "deploy.yaml:5")]
     assert "DB_PASSWORD" in findings[0].message
 
@@ -251,7 +239,7 @@ def test_dockerfile_and_compose_and_terraform_literals_fail(tmp_path: Path) -> N
         "app.properties": f"spring.datasource.password={PASSWORD}\nspring.datasource.username=app\n",
     }
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [
         ("fail", "Dockerfile:2"),
         ("fail", "app.properties:1"),
@@ -264,7 +252,7 @@ def test_dockerfile_and_compose_and_terraform_literals_fail(tmp_path: Path) -> N
 def test_passwords_inside_connection_urls_fail(tmp_path: Path) -> None:
     text = f"database_url: postgres://app:{PASSWORD}@db:5432/app\nother: postgres://app:${{PW}}@db/app\n"
     repo = make_repo(tmp_path / "r", {"config.yaml": text})
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", "config.yaml:1")]
     assert_never_leaks(findings, PASSWORD)
 
@@ -319,7 +307,7 @@ def test_a_monorepo_review_scans_the_service_folder_and_the_shared_top_level_fil
 def test_malformed_yaml_is_still_scanned_line_by_line(tmp_path: Path) -> None:
     text = f"db: [unclosed\n  password: {PASSWORD}\n\tbad: {{\n"
     repo = make_repo(tmp_path / "r", {"broken.yaml": text})
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", "broken.yaml:2")]
     assert_never_leaks(findings, PASSWORD)
 
@@ -347,14 +335,14 @@ def test_hostile_configuration_never_raises_and_stays_fast(tmp_path: Path) -> No
         "e.yaml": "a: &a [" + "*a, " * 1000 + "]\nkind: Secret\ndata: *a\n",
     }
     repo = make_repo(tmp_path / "r", files)
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", "d.yaml:1")]
 
 
 def test_odd_file_names_are_located_raw_but_printed_safely(tmp_path: Path) -> None:
     name = "conf/we\nird\udcff.yaml"  # a newline and a byte that is not UTF-8
     repo = make_repo(tmp_path / "r", {name: f"password: {PASSWORD}\r\n"})
-    findings = run(repo, "no-plain-secrets")
+    findings = probe_findings(repo, "no-plain-secrets")
     assert summary(findings) == [("fail", f"{name}:1")]
     message = findings[0].message
     assert "\n" not in message and message.encode("utf-8")

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.slos import PROBES
 
@@ -21,16 +19,8 @@ SLO = "slo-defined"
 POLICY = "error-budget-policy"
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         assert f.remediation == (SPECS[probe_id].remediation if f.outcome is Outcome.FAIL else "")
@@ -41,7 +31,7 @@ def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) ->
 
 
 def messages(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[str]:
-    return [f.message for f in run(path, probe_id, params)]
+    return [f.message for f in probe_findings(path, probe_id, params)]
 
 
 def test_family_declares_exactly_the_two_slo_probes_of_the_registry() -> None:

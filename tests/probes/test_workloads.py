@@ -8,28 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, summary
+from gitrepos import make_repo, probe_findings, summary
 
-from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
-from prr.probes.repo.k8s_manifests import selects_yaml
+from prr.probes.repo.k8s import selects_yaml
 from prr.probes.repo.workloads import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 
 
-def run(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[Finding]:
-    """Like gitrepos.probe_findings, but takes the probe from this family's PROBES."""
-    merged = {p.name: p.default for p in SPECS[probe_id].params} | dict(params or {})
-    probe = BY_ID[probe_id]
-    with GitSnapshot.open(path, "HEAD") as snapshot:
-        return probe.run(SnapshotView(snapshot, selected_entries(snapshot, probe, merged)), merged)
-
-
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = run(path, probe_id, params)
+    findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         assert f.message
@@ -139,7 +129,7 @@ def test_a_served_deployment_with_a_readiness_probe_passes_at_the_workload(tmp_p
 def test_a_container_with_a_port_but_no_readiness_probe_fails_at_the_container(tmp_path: Path) -> None:
     container = "        - name: app\n          image: web:1\n          ports: [{containerPort: 8080}]\n"
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", container)})
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("fail", "web.yaml:14")]
     assert "Deployment/web container app has no readinessProbe" in findings[0].message
     assert "containerPort 8080" in findings[0].message
@@ -147,7 +137,7 @@ def test_a_container_with_a_port_but_no_readiness_probe_fails_at_the_container(t
 
 def test_a_workload_selected_by_a_service_is_served_even_without_ports(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"k8s/svc.yaml": SERVICE, "k8s/web.yaml": deployment("web", BARE)})
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("fail", "k8s/web.yaml:14")]
     assert "selected by Service/web" in findings[0].message
 
@@ -171,7 +161,7 @@ def test_no_workloads_at_all_is_not_applicable(tmp_path: Path) -> None:
 def test_a_readiness_probe_on_a_port_name_the_container_lacks_fails(tmp_path: Path) -> None:
     container = GOOD.replace("{path: /ready, port: 8080}", "{path: /ready, port: http}")
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", container)})
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("fail", "web.yaml:18")]
     assert "'http'" in findings[0].message
 
@@ -198,7 +188,7 @@ def test_multi_document_files_and_lists_report_each_resource_at_its_own_line(tmp
 def test_malformed_yaml_is_an_error_naming_its_line_and_the_rest_is_still_checked(tmp_path: Path) -> None:
     broken = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: [unclosed\nspec: {}\n"
     repo = repo_with(tmp_path, {"a/broken.yaml": broken, "b/web.yaml": deployment("web", GOOD)})
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("error", "a/broken.yaml:6"), ("pass", "b/web.yaml:1")]
     assert findings[0].message.startswith("a/broken.yaml:6: not valid YAML")
 
@@ -210,7 +200,7 @@ def test_malformed_yaml_that_is_not_a_manifest_is_ignored(tmp_path: Path) -> Non
 
 def test_an_unreadable_manifest_is_an_error_never_a_pass(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"blob.yaml": b"kind: Deployment\x00\x01"})
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("error", "blob.yaml")]
     assert "binary" in findings[0].message
 
@@ -335,7 +325,7 @@ def test_a_helm_readiness_probe_left_empty_in_values_fails_at_the_template(tmp_p
 
 def test_malformed_helm_values_are_an_error_and_the_chart_is_not_judged(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, helm_chart("replicaCount: 1\nimage: [nginx\n"))
-    findings = run(repo, "readiness-probes")
+    findings = probe_findings(repo, "readiness-probes")
     assert summary(findings) == [("error", "charts/web/values.yaml:3")]
     assert "templates were not checked" in findings[0].message
 
@@ -351,7 +341,7 @@ def test_liveness_on_another_endpoint_than_readiness_passes(tmp_path: Path) -> N
 def test_identical_liveness_and_readiness_probes_fail_at_the_liveness_probe(tmp_path: Path) -> None:
     container = GOOD.replace("/live", "/ready")
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", container)})
-    findings = run(repo, "liveness-distinct")
+    findings = probe_findings(repo, "liveness-distinct")
     assert summary(findings) == [("fail", "web.yaml:20")]
     assert "httpGet /ready on port 8080" in findings[0].message
 
@@ -397,7 +387,7 @@ def test_containers_with_requests_and_a_memory_limit_pass(tmp_path: Path) -> Non
 def test_an_init_container_without_resources_fails_listing_what_is_missing(tmp_path: Path) -> None:
     init = "      initContainers:\n        - name: migrate\n          resources:\n            limits: {memory: 1Gi}\n"
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD + init)})
-    findings = run(repo, "resource-limits")
+    findings = probe_findings(repo, "resource-limits")
     assert summary(findings) == [("fail", "web.yaml:26")]
     assert findings[0].message == (
         "Deployment/web init container migrate: missing resources.requests.cpu, resources.requests.memory"
@@ -407,7 +397,7 @@ def test_an_init_container_without_resources_fails_listing_what_is_missing(tmp_p
 def test_a_memory_limit_below_the_request_and_bad_quantities_fail(tmp_path: Path) -> None:
     container = GOOD.replace("{cpu: 100m, memory: 128Mi}", "{cpu: lots, memory: 1Gi}")
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", container)})
-    findings = run(repo, "resource-limits")
+    findings = probe_findings(repo, "resource-limits")
     assert summary(findings) == [("fail", "web.yaml:14")]
     assert "requests.cpu 'lots' is not a positive quantity" in findings[0].message
     assert "limits.memory is below requests.memory" in findings[0].message
@@ -461,7 +451,7 @@ spec:
 
 def test_a_replicated_workload_covered_by_a_budget_passes(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD, replicas=3), "pdb.yaml": PDB})
-    findings = run(repo, "disruption-budgets")
+    findings = probe_findings(repo, "disruption-budgets")
     assert summary(findings) == [("pass", "web.yaml:1")]
     assert [(loc.path, loc.line) for loc in findings[0].locations] == [("web.yaml", 1), ("pdb.yaml", 1)]
 
@@ -486,7 +476,7 @@ def test_max_unavailable_zero_blocks_node_drains_and_fails_at_the_budget(tmp_pat
 def test_min_available_equal_to_the_replicas_blocks_node_drains(tmp_path: Path) -> None:
     pdb = PDB.replace("maxUnavailable: 1", "minAvailable: 3")
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD, replicas=3), "pdb.yaml": pdb})
-    findings = run(repo, "disruption-budgets")
+    findings = probe_findings(repo, "disruption-budgets")
     assert summary(findings) == [("fail", "pdb.yaml:6")]
     assert "node drains block" in findings[0].message
 
@@ -494,7 +484,7 @@ def test_min_available_equal_to_the_replicas_blocks_node_drains(tmp_path: Path) 
 def test_an_autoscaler_minimum_above_one_makes_a_workload_replicated(tmp_path: Path) -> None:
     hpa = HPA.replace("minReplicas: 2", "minReplicas: 3")
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD, replicas=1), "hpa.yaml": hpa})
-    findings = run(repo, "disruption-budgets")
+    findings = probe_findings(repo, "disruption-budgets")
     assert summary(findings) == [("fail", "web.yaml:1")]
     assert "scales from 3 replicas (HorizontalPodAutoscaler/web)" in findings[0].message
 
@@ -579,7 +569,7 @@ def test_an_autoscaler_with_min_replicas_one_fails_at_that_line(tmp_path: Path) 
     repo = repo_with(
         tmp_path, {"web.yaml": deployment("web", GOOD), "hpa.yaml": HPA.replace("Replicas: 2", "Replicas: 1")}
     )
-    findings = run(repo, "autoscaler-sane")
+    findings = probe_findings(repo, "autoscaler-sane")
     assert summary(findings) == [("fail", "hpa.yaml:10")]
     assert "minReplicas 1 is below 2" in findings[0].message
 
@@ -593,7 +583,7 @@ def test_the_minimum_is_a_parameter(tmp_path: Path) -> None:
 
 def test_an_autoscaler_for_a_workload_not_in_the_repository_fails(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"web.yaml": deployment("api", GOOD), "hpa.yaml": HPA})
-    findings = run(repo, "autoscaler-sane")
+    findings = probe_findings(repo, "autoscaler-sane")
     assert summary(findings) == [("fail", "hpa.yaml:9")]
     assert "Deployment/web, which is not in the repository" in findings[0].message
 
@@ -601,7 +591,7 @@ def test_an_autoscaler_for_a_workload_not_in_the_repository_fails(tmp_path: Path
 def test_max_not_above_min_and_no_metrics_fail_together(tmp_path: Path) -> None:
     hpa = HPA.replace("maxReplicas: 10", "maxReplicas: 2").split("  metrics:")[0]
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD), "hpa.yaml": hpa})
-    findings = run(repo, "autoscaler-sane")
+    findings = probe_findings(repo, "autoscaler-sane")
     assert summary(findings) == [("fail", "hpa.yaml:11")]
     assert "maxReplicas 2 is not above minReplicas 2" in findings[0].message
     assert "no metrics" in findings[0].message
@@ -625,7 +615,7 @@ def test_keda_scaled_objects_are_autoscalers_too(tmp_path: Path) -> None:
     )
     good = scaled.replace("  maxReplicaCount", "  minReplicaCount: 2\n  maxReplicaCount")
     files = {"web.yaml": deployment("web", GOOD), "a/keda.yaml": scaled, "b/keda.yaml": good}
-    findings = run(repo_with(tmp_path, files), "autoscaler-sane")
+    findings = probe_findings(repo_with(tmp_path, files), "autoscaler-sane")
     assert summary(findings) == [("fail", "a/keda.yaml:4"), ("pass", "b/keda.yaml:1")]
     assert "minReplicaCount 0 (the default) is below 2" in findings[0].message
 
@@ -645,7 +635,7 @@ def test_a_deployment_with_default_history_and_rolling_updates_passes(tmp_path: 
 
 def test_revision_history_limit_zero_fails_at_that_line(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"web.yaml": deployment("web", GOOD, tail="  revisionHistoryLimit: 0\n")})
-    findings = run(repo, "deployment-revision-history")
+    findings = probe_findings(repo, "deployment-revision-history")
     assert summary(findings) == [("fail", "web.yaml:25")]
     assert "nothing to roll back to" in findings[0].message
 
@@ -698,14 +688,14 @@ def test_routes_with_timeouts_that_contain_their_retries_pass(tmp_path: Path) ->
 
 def test_retries_exceeding_the_timeout_fail_at_the_route(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"vs.yaml": VIRTUAL_SERVICE.replace("perTryTimeout: 1s", "perTryTimeout: 2s")})
-    findings = run(repo, "mesh-resilience")
+    findings = probe_findings(repo, "mesh-resilience")
     assert summary(findings) == [("fail", "vs.yaml:8")]
     assert "3 attempts x 2s = 6s > timeout 3s" in findings[0].message
 
 
 def test_a_route_without_a_timeout_or_a_per_try_timeout_fails(tmp_path: Path) -> None:
     vs = VIRTUAL_SERVICE.replace("      timeout: 1500ms\n", "").replace(", perTryTimeout: 1s", "")
-    findings = run(repo_with(tmp_path, {"vs.yaml": vs}), "mesh-resilience")
+    findings = probe_findings(repo_with(tmp_path, {"vs.yaml": vs}), "mesh-resilience")
     assert summary(findings) == [("fail", "vs.yaml:8"), ("fail", "vs.yaml:12")]
     assert "without perTryTimeout" in findings[0].message
     assert findings[1].message == "VirtualService/web route 'static': no timeout"
@@ -753,6 +743,6 @@ HOSTILE = {
 
 @pytest.mark.parametrize("probe_id", sorted(BY_ID))
 def test_hostile_yaml_never_raises_and_never_passes(tmp_path: Path, probe_id: str) -> None:
-    findings = run(repo_with(tmp_path, HOSTILE), probe_id)
+    findings = probe_findings(repo_with(tmp_path, HOSTILE), probe_id)
     assert findings
     assert all(f.outcome in (Outcome.ERROR, Outcome.NOT_APPLICABLE) for f in findings)

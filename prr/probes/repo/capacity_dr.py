@@ -18,26 +18,11 @@ import yaml
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
 from prr.probes.registry import PROBES as SPECS
+from prr.probes.repo.outcomes import fail
+from prr.probes.repo.printable import show, show_path
+from prr.probes.repo.yaml_nodes import child, compose_documents, key_line, scalar
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL_TAG = "tag:yaml.org,2002:null"
 _MAX_LINE = 2000
-
-
-def _show(value: object, limit: int = 60) -> str:
-    """Repository text made safe to print in a message: clipped, no control characters."""
-    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _where(path: str) -> str:
-    """A repository path as printed in messages (the location keeps the raw path)."""
-    return _show(path, 200)
-
-
-def _fail(probe: str, message: str, repo: Repo, at: Sequence[tuple[str, int | None]] = ()) -> Finding:
-    return finding(probe, Outcome.FAIL, message, repo, at, SPECS[probe].remediation)
 
 
 def _split(path: str) -> tuple[str, str, str]:
@@ -137,12 +122,12 @@ def _check_k6(path: str, text: str) -> _Result | None:
         empty = rest.startswith("{") and rest[1:].lstrip().startswith("}")
         if thresholds.group("after") == ":" and empty:
             return _Result(
-                Outcome.FAIL, f"{_where(path)}:{line}: k6 script with empty thresholds: it can never fail", line
+                Outcome.FAIL, f"{show_path(path)}:{line}: k6 script with empty thresholds: it can never fail", line
             )
-        return _Result(Outcome.PASS, f"{_where(path)}:{line}: k6 script with pass/fail thresholds", line)
+        return _Result(Outcome.PASS, f"{show_path(path)}:{line}: k6 script with pass/fail thresholds", line)
     line = _line_of(code, imported)
     return _Result(
-        Outcome.FAIL, f"{_where(path)}: k6 script without thresholds in its options: it never fails a run", line
+        Outcome.FAIL, f"{show_path(path)}: k6 script without thresholds in its options: it never fails a run", line
     )
 
 
@@ -157,24 +142,24 @@ def _check_locust(path: str, text: str) -> _Result | None:
             user_line = number
             break
     if user_line is None:
-        return _Result(Outcome.FAIL, f"{_where(path)}: imports locust but defines no User or HttpUser class", None)
+        return _Result(Outcome.FAIL, f"{show_path(path)}: imports locust but defines no User or HttpUser class", None)
     if not any(_LOCUST_TASKS.match(line) for line in lines):
-        return _Result(Outcome.FAIL, f"{_where(path)}:{user_line}: Locust user without @task or tasks", user_line)
-    return _Result(Outcome.PASS, f"{_where(path)}:{user_line}: Locust load test", user_line)
+        return _Result(Outcome.FAIL, f"{show_path(path)}:{user_line}: Locust user without @task or tasks", user_line)
+    return _Result(Outcome.PASS, f"{show_path(path)}:{user_line}: Locust load test", user_line)
 
 
 def _check_jmeter(path: str, text: str) -> _Result:
     groups = list(_JMETER_THREAD_GROUP.finditer(text))
     if not groups:
-        return _Result(Outcome.FAIL, f"{_where(path)}: JMeter plan without a thread group", None)
+        return _Result(Outcome.FAIL, f"{show_path(path)}: JMeter plan without a thread group", None)
     enabled = [g for g in groups if 'enabled="false"' not in g.group("attrs")]
     if not enabled:
         line = _line_of(text, groups[0])
-        return _Result(Outcome.FAIL, f"{_where(path)}:{line}: every JMeter thread group is disabled", line)
+        return _Result(Outcome.FAIL, f"{show_path(path)}:{line}: every JMeter thread group is disabled", line)
     line = _line_of(text, enabled[0])
     if not _JMETER_SAMPLER.search(text):
-        return _Result(Outcome.FAIL, f"{_where(path)}:{line}: JMeter thread group without a sampler", line)
-    return _Result(Outcome.PASS, f"{_where(path)}:{line}: JMeter plan ({_show(enabled[0].group('tag'), 60)})", line)
+        return _Result(Outcome.FAIL, f"{show_path(path)}:{line}: JMeter thread group without a sampler", line)
+    return _Result(Outcome.PASS, f"{show_path(path)}:{line}: JMeter plan ({show(enabled[0].group('tag'), 60)})", line)
 
 
 def _load_run(repo: Repo, params: Params) -> list[Finding]:
@@ -205,7 +190,7 @@ def _load_run(repo: Repo, params: Params) -> list[Finding]:
         return results
     if unread:
         return unread  # one of these may be the load test: no verdict on partial data
-    return [_fail(probe, "no load test (k6 script with thresholds, Locust file or JMeter plan) found", repo)]
+    return [fail(probe, "no load test (k6 script with thresholds, Locust file or JMeter plan) found", repo)]
 
 
 # ---------------------------------------------------------------------------- dr-plan
@@ -363,7 +348,8 @@ def _dr_run(repo: Repo, params: Params) -> list[Finding]:
         facts = _dr_facts(text)
         if facts.rto and facts.rpo and facts.restore:
             message = (
-                f"{_where(path)}: RTO (line {facts.rto}), RPO (line {facts.rpo}), restore steps (line {facts.restore})"
+                f"{show_path(path)}: RTO (line {facts.rto}), RPO (line {facts.rpo}), "
+                f"restore steps (line {facts.restore})"
             )
             at = [(path, facts.rto), (path, facts.rpo), (path, facts.restore)]
             return [finding(probe, Outcome.PASS, message, repo, at)]
@@ -374,14 +360,14 @@ def _dr_run(repo: Repo, params: Params) -> list[Finding]:
         if not facts.restore:
             missing.append(("no restore steps (a heading or list item about restoring)", None))
         line = next((at for _, at in missing if at), None)
-        failures.append(_fail(probe, f"{_where(path)}: " + "; ".join(m for m, _ in missing), repo, [(path, line)]))
+        failures.append(fail(probe, f"{show_path(path)}: " + "; ".join(m for m, _ in missing), repo, [(path, line)]))
     if errors:
         return errors
     if failures:
         return failures
     searched = ", ".join(p or "." for p in _param_paths(params)) or "(no paths)"
-    where = f" in {_show(repo.prefix)}/ or the shared top-level files" if repo.prefix else ""
-    return [_fail(probe, f"no disaster-recovery or backup document under {_show(searched, 200)}{where}", repo)]
+    where = f" in {show(repo.prefix)}/ or the shared top-level files" if repo.prefix else ""
+    return [fail(probe, f"no disaster-recovery or backup document under {show(searched, 200)}{where}", repo)]
 
 
 # ---------------------------------------------------------------------------- backup-schedules
@@ -390,23 +376,6 @@ _CRON_DESCRIPTORS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*/,\-?LW#]{1,100}")
 _BACKUP_WORDS = ("backup", "dump", "pgbackrest", "wal-g", "restic", "barman", "xtrabackup", "snapshot")
 _TEMPLATED = "__prr_templated__"
-
-
-def _yaml_documents(text: str) -> tuple[list[yaml.Node], int | None]:
-    """The documents that parse, and the line where parsing stopped (None when it did not)."""
-    docs: list[yaml.Node] = []
-    try:
-        for doc in yaml.compose_all(text, Loader=_LOADER):
-            if doc is not None:
-                docs.append(doc)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return docs, mark.line + 1 if mark else 1
-    except yaml.YAMLError as exc:
-        return docs, text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
-    except (RecursionError, ValueError, TypeError):
-        return docs, 1
-    return docs, None
 
 
 def _detemplate(text: str) -> str:
@@ -435,32 +404,8 @@ def _detemplate(text: str) -> str:
     return "\n".join(out)
 
 
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    found = None
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                found = v
-    return found
-
-
-def _key_line(node: yaml.Node | None, key: str) -> int | None:
-    line = None
-    if isinstance(node, yaml.MappingNode):
-        for k, _ in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                line = k.start_mark.line + 1
-    return line
-
-
-def _str(node: yaml.Node | None) -> str | None:
-    if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
-        return None
-    return str(node.value).strip()
-
-
 def _true(node: yaml.Node | None) -> bool:
-    return (_str(node) or "").lower() in ("true", "yes", "on")
+    return (scalar(node) or "").lower() in ("true", "yes", "on")
 
 
 def _valid_cron(value: str) -> bool:
@@ -478,7 +423,7 @@ def _valid_cron(value: str) -> bool:
 
 def _containers(pod_spec: yaml.Node | None) -> Iterator[yaml.Node]:
     for key in ("containers", "initContainers"):
-        node = _get(pod_spec, key)
+        node = child(pod_spec, key)
         if isinstance(node, yaml.SequenceNode):
             yield from node.value
 
@@ -494,49 +439,49 @@ def _scalars(node: yaml.Node | None) -> Iterator[str]:
 
 
 def _is_backup_job(doc: yaml.Node, pod_spec: yaml.Node | None) -> bool:
-    words = [_str(_get(_get(doc, "metadata"), "name")) or ""]
+    words = [scalar(child(child(doc, "metadata"), "name")) or ""]
     for container in _containers(pod_spec):
         for key in ("name", "image", "command", "args"):
-            words.extend(_scalars(_get(container, key)))
+            words.extend(_scalars(child(container, key)))
     low = " ".join(w[:_MAX_LINE] for w in words).lower()
     return any(word in low for word in _BACKUP_WORDS)
 
 
 def _schedule_result(path: str, doc: yaml.Node, label: str, paused_key: str) -> _Result:
-    spec = _get(doc, "spec")
-    at = _key_line(doc, "spec") or _key_line(doc, "kind") or doc.start_mark.line + 1
-    schedule_node = _get(spec, "schedule")
-    schedule = _str(schedule_node)
+    spec = child(doc, "spec")
+    at = key_line(doc, "spec") or key_line(doc, "kind") or doc.start_mark.line + 1
+    schedule_node = child(spec, "schedule")
+    schedule = scalar(schedule_node)
     if not schedule:
-        return _Result(Outcome.FAIL, f"{_where(path)}:{at}: {label} has no spec.schedule", at)
-    line = _key_line(spec, "schedule") or at
+        return _Result(Outcome.FAIL, f"{show_path(path)}:{at}: {label} has no spec.schedule", at)
+    line = key_line(spec, "schedule") or at
     if not _valid_cron(schedule):
         return _Result(
-            Outcome.FAIL, f"{_where(path)}:{line}: {label} schedule {_show(schedule, 40)!r} is not cron", line
+            Outcome.FAIL, f"{show_path(path)}:{line}: {label} schedule {show(schedule, 40)!r} is not cron", line
         )
-    if _true(_get(spec, paused_key)):
-        paused_line = _key_line(spec, paused_key) or line
-        return _Result(Outcome.FAIL, f"{_where(path)}:{paused_line}: {label} is {paused_key} (true)", paused_line)
-    shown = "set by template values" if _TEMPLATED in schedule else _show(schedule, 40)
-    return _Result(Outcome.PASS, f"{_where(path)}:{line}: {label} runs on {shown}", line)
+    if _true(child(spec, paused_key)):
+        paused_line = key_line(spec, paused_key) or line
+        return _Result(Outcome.FAIL, f"{show_path(path)}:{paused_line}: {label} is {paused_key} (true)", paused_line)
+    shown = "set by template values" if _TEMPLATED in schedule else show(schedule, 40)
+    return _Result(Outcome.PASS, f"{show_path(path)}:{line}: {label} runs on {shown}", line)
 
 
 def _backup_results(path: str, docs: Sequence[yaml.Node]) -> Iterator[_Result]:
     for doc in docs:
-        kind = _str(_get(doc, "kind")) or ""
-        api = _str(_get(doc, "apiVersion")) or ""
-        name = _show(_str(_get(_get(doc, "metadata"), "name")) or "(unnamed)", 40)
+        kind = scalar(child(doc, "kind")) or ""
+        api = scalar(child(doc, "apiVersion")) or ""
+        name = show(scalar(child(child(doc, "metadata"), "name")) or "(unnamed)", 40)
         if kind == "Schedule" and api.startswith("velero.io/"):
             yield _schedule_result(path, doc, f"Velero Schedule {name!r}", "paused")
         elif kind == "ScheduledBackup" and api.startswith("postgresql.cnpg.io/"):
             result = _schedule_result(path, doc, f"CloudNativePG ScheduledBackup {name!r}", "suspend")
-            cluster = _str(_get(_get(_get(doc, "spec"), "cluster"), "name"))
+            cluster = scalar(child(child(child(doc, "spec"), "cluster"), "name"))
             if result.outcome is Outcome.PASS and not cluster:
-                message = f"{_where(path)}:{result.line}: ScheduledBackup {name!r} names no spec.cluster.name"
+                message = f"{show_path(path)}:{result.line}: ScheduledBackup {name!r} names no spec.cluster.name"
                 result = _Result(Outcome.FAIL, message, result.line)
             yield result
         elif kind == "CronJob" and api.startswith("batch/"):
-            pod_spec = _get(_get(_get(_get(_get(doc, "spec"), "jobTemplate"), "spec"), "template"), "spec")
+            pod_spec = child(child(child(child(child(doc, "spec"), "jobTemplate"), "spec"), "template"), "spec")
             if _is_backup_job(doc, pod_spec):
                 yield _schedule_result(path, doc, f"backup CronJob {name!r}", "suspend")
 
@@ -560,22 +505,23 @@ def _backup_run(repo: Repo, params: Params) -> list[Finding]:
             continue
         if "Schedule" not in text and "CronJob" not in text:
             continue
-        docs, stopped = _yaml_documents(text)
-        if stopped is not None and "{{" in text:
-            docs, stopped = _yaml_documents(_detemplate(text))
+        docs, problem = compose_documents(text)
+        if problem is not None and "{{" in text:
+            docs, problem = compose_documents(_detemplate(text))
         for result in _backup_results(path, docs):
             remediation = SPECS[probe].remediation if result.outcome is Outcome.FAIL else ""
             results.append(finding(probe, result.outcome, result.message, repo, [(path, result.line)], remediation))
-        if stopped is not None:
+        if problem is not None:
+            stopped = problem.line
             message = (
-                f"{_where(path)}:{stopped}: not valid YAML after line {stopped}; a schedule there could not be read"
+                f"{show_path(path)}:{stopped}: not valid YAML after line {stopped}; a schedule there could not be read"
             )
             unsure.append(finding(probe, Outcome.ERROR, message, repo, [(path, stopped)]))
     if results:
         return results
     if unsure:
         return unsure  # a schedule may hide in what could not be read: no verdict on partial data
-    return [_fail(probe, "no backup schedule as code (Velero Schedule, ScheduledBackup, backup CronJob) found", repo)]
+    return [fail(probe, "no backup schedule as code (Velero Schedule, ScheduledBackup, backup CronJob) found", repo)]
 
 
 PROBES: tuple[RepoProbe, ...] = (

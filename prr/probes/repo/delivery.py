@@ -1,7 +1,7 @@
 """Delivery probes: progressive rollouts, Helm test hooks, reversible database migrations
 and feature flag definitions.
 
-Everything is read as text or as YAML/JSON through the safe reader in k8s_manifests;
+Everything is read as text or as YAML/JSON through the safe reader in k8s.yaml_lines;
 migrations are parsed (Python with `ast.parse`, Ruby and SQL by their text), never
 imported or executed."""
 
@@ -16,8 +16,7 @@ from typing import Any
 
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
-from prr.probes.registry import PROBES as SPECS
-from prr.probes.repo.k8s_manifests import (
+from prr.probes.repo.k8s import (
     UNKNOWN,
     YAML_CANDIDATES,
     YMap,
@@ -33,7 +32,8 @@ from prr.probes.repo.k8s_manifests import (
     shown,
     templated,
 )
-from prr.probes.repo.workloads import duration
+from prr.probes.repo.k8s.units import duration
+from prr.probes.repo.outcomes import fail, not_applicable, passed, settle
 
 PROGRESSIVE = "progressive-delivery"
 HELM_TESTS = "helm-tests"
@@ -41,18 +41,6 @@ MIGRATIONS = "migrations-reversible"
 FLAGS = "feature-flags-defined"
 
 _SKIPPED_FOLDERS = ("node_modules", "vendor", ".git", "site-packages", ".venv", "venv")
-
-
-def _fail(probe: str, message: str, repo: Repo, at: list[tuple[str, int | None]]) -> Finding:
-    return finding(probe, Outcome.FAIL, message, repo, at, SPECS[probe].remediation)
-
-
-def _pass(probe: str, message: str, repo: Repo, at: list[tuple[str, int | None]]) -> Finding:
-    return finding(probe, Outcome.PASS, message, repo, at)
-
-
-def _not_applicable(probe: str, message: str) -> list[Finding]:
-    return [finding(probe, Outcome.NOT_APPLICABLE, message)]
 
 
 def _vendored(path: str) -> bool:
@@ -176,22 +164,22 @@ def run_progressive(repo: Repo, params: Params) -> list[Finding]:
         gates, problems = _rollout_verdict(res, known)
         if problems:
             message = f"{res.ref}: " + "; ".join(p for p, _ in problems)
-            results.append(_fail(PROGRESSIVE, message, repo, [problems[0][1]]))
+            results.append(fail(PROGRESSIVE, message, repo, [problems[0][1]]))
         elif gates:
             message = f"{res.ref} promotes progressively ({', '.join(gates)})"
-            results.append(_pass(PROGRESSIVE, message, repo, [res.at("spec", "strategy")]))
+            results.append(passed(PROGRESSIVE, message, repo, [res.at("spec", "strategy")]))
     for res in manifests.of_kind("Canary", group="flagger.app"):
         problems = _flagger_problems(res)
         if problems:
             message = f"{res.ref}: " + "; ".join(p for p, _ in problems)
-            results.append(_fail(PROGRESSIVE, message, repo, [problems[0][1]]))
+            results.append(fail(PROGRESSIVE, message, repo, [problems[0][1]]))
         else:
             message = f"{res.ref} is analysed by Flagger against metric thresholds"
-            results.append(_pass(PROGRESSIVE, message, repo, [res.at("spec", "analysis")]))
+            results.append(passed(PROGRESSIVE, message, repo, [res.at("spec", "analysis")]))
     if results or manifests.errors:
         return [*manifests.errors, *results]
     message = "no Argo Rollout or Flagger Canary: every release reaches all users at once"
-    return [_fail(PROGRESSIVE, message, repo, [])]
+    return [fail(PROGRESSIVE, message, repo, [])]
 
 
 # --- helm-tests -------------------------------------------------------------------------------
@@ -244,7 +232,7 @@ def run_helm_tests(repo: Repo, params: Params) -> list[Finding]:
         name = shown(meta.get("name")) or chart.root or "."
         if hooks:
             message = f"chart {name} ships {len(hooks)} test hook{'s' if len(hooks) > 1 else ''}"
-            results.append(_pass(HELM_TESTS, message, repo, hooks))
+            results.append(passed(HELM_TESTS, message, repo, hooks))
         elif any(c.values is UNKNOWN for c in manifests.charts.values() if c.root in family):
             continue  # its values could not be read (reported): no claim
         else:
@@ -252,10 +240,8 @@ def run_helm_tests(repo: Repo, params: Params) -> list[Finding]:
                 f"chart {name} has no template annotated helm.sh/hook: test that is on by default, "
                 "so `helm test` checks nothing"
             )
-            results.append(_fail(HELM_TESTS, message, repo, [(chart.chart_file, line_of(meta, "name", 1))]))
-    if results or errors:
-        return [*errors, *results]
-    return _not_applicable(HELM_TESTS, "no Helm chart")
+            results.append(fail(HELM_TESTS, message, repo, [(chart.chart_file, line_of(meta, "name", 1))]))
+    return settle(HELM_TESTS, errors, results, "no Helm chart")
 
 
 def _descends(chart: Any, top: Any, manifests: Any) -> bool:
@@ -570,18 +556,18 @@ def run_migrations(repo: Repo, params: Params) -> list[Finding]:
         mine = [v for v in verdicts if v.framework == framework]
         for v in mine:
             if v.outcome == "irreversible":
-                results.append(_fail(MIGRATIONS, f"{v.path}: {v.note}", repo, [(v.path, v.line)]))
+                results.append(fail(MIGRATIONS, f"{v.path}: {v.note}", repo, [(v.path, v.line)]))
             elif v.outcome == "explicit":
                 note = f"{v.path}: {v.note}; document the fall-back in the runbook"
-                results.append(_pass(MIGRATIONS, note, repo, [(v.path, v.line)]))
+                results.append(passed(MIGRATIONS, note, repo, [(v.path, v.line)]))
         reversible = [v for v in mine if v.outcome == "reversible"]
         if reversible:
             count = len(reversible)
             message = f"{count} {framework} migration{'s' if count > 1 else ''} can be reversed"
-            results.append(_pass(MIGRATIONS, message, repo, [(v.path, v.line) for v in reversible]))
+            results.append(passed(MIGRATIONS, message, repo, [(v.path, v.line) for v in reversible]))
     if results or errors:
         return [*errors, *results]
-    return _not_applicable(MIGRATIONS, "no database migrations (Alembic, Django, Flyway, golang-migrate, Rails)")
+    return not_applicable(MIGRATIONS, "no database migrations (Alembic, Django, Flyway, golang-migrate, Rails)")
 
 
 # --- feature-flags-defined --------------------------------------------------------------------
@@ -733,14 +719,14 @@ def run_flags(repo: Repo, params: Params) -> list[Finding]:
             if found is None:
                 continue
             for problem, line in found.failures:
-                results.append(_fail(FLAGS, f"{path}: {problem}", repo, [(path, line)]))
+                results.append(fail(FLAGS, f"{path}: {problem}", repo, [(path, line)]))
             if not found.failures:
                 plural = "s" if found.count > 1 else ""
                 message = f"{path}: {found.count} {found.kind} flag{plural}, each with a valid default"
-                results.append(_pass(FLAGS, message, repo, [(path, found.line)]))
+                results.append(passed(FLAGS, message, repo, [(path, found.line)]))
     if results or errors:
         return [*errors, *results]
-    return _not_applicable(FLAGS, "no feature flag definitions (flagd/OpenFeature, Unleash or LaunchDarkly export)")
+    return not_applicable(FLAGS, "no feature flag definitions (flagd/OpenFeature, Unleash or LaunchDarkly export)")
 
 
 PROBES: tuple[RepoProbe, ...] = (

@@ -16,80 +16,19 @@ import yaml
 
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, unreadable
-from prr.probes.registry import PROBES as SPECS
+from prr.probes.repo.outcomes import fail
+from prr.probes.repo.printable import show, show_path
+from prr.probes.repo.yaml_nodes import YamlProblem, child, compose_documents, entry, node_line, scalar
 
 # ---------------------------------------------------------------------------- helpers
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL_TAG = "tag:yaml.org,2002:null"
 _PLACEHOLDERS = frozenset(
     {"", "todo", "tbd", "tba", "fixme", "unknown", "none", "null", "n/a", "na", "changeme", "owner", "team", "?", "-"}
 )
 
 
-def _show(value: object, limit: int = 60) -> str:
-    """Repository text made safe to print in a message: clipped, no control characters."""
-    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _where(path: str) -> str:
-    """A repository path as printed in messages (the location keeps the raw path)."""
-    return _show(path, 200)
-
-
-def _fail(probe: str, message: str, repo: Repo, at: Sequence[tuple[str, int | None]] = ()) -> Finding:
-    return finding(probe, Outcome.FAIL, message, repo, at, SPECS[probe].remediation)
-
-
 def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
-
-
-@dataclass(frozen=True)
-class _YamlProblem:
-    line: int
-    message: str
-
-
-def _yaml_documents(text: str) -> tuple[list[yaml.Node], _YamlProblem | None]:
-    """Every non-empty document of a YAML stream as nodes, or where it stops parsing."""
-    try:
-        return [doc for doc in yaml.compose_all(text, Loader=_LOADER) if doc is not None], None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return [], _YamlProblem(mark.line + 1 if mark else 1, _show(exc.problem or exc.context or "invalid YAML", 120))
-    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
-        position = getattr(exc, "position", 0) or 0
-        return [], _YamlProblem(text.count("\n", 0, position) + 1, "a character YAML does not allow")
-    except (RecursionError, ValueError, TypeError):
-        return [], _YamlProblem(1, "nesting too deep or unreadable YAML")
-
-
-def _entry(node: yaml.Node | None, key: str) -> tuple[yaml.Node | None, int | None]:
-    """KEY's value in a mapping node and the line of the key (the last one wins, as in a load)."""
-    found: tuple[yaml.Node | None, int | None] = (None, None)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                found = (v, k.start_mark.line + 1)
-    return found
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    return _entry(node, key)[0]
-
-
-def _str(node: yaml.Node | None) -> str | None:
-    """A scalar's text, stripped; None for a missing, null or non-scalar value."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
-        return None
-    return str(node.value).strip()
-
-
-def _line(node: yaml.Node | None, default: int | None = None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else default
 
 
 def _placeholder(value: str) -> bool:
@@ -193,7 +132,7 @@ def parse_codeowners(text: str) -> _Codeowners:
         pattern, owners = tokens[0], tokens[1:end]
         bad = [t for t in owners if not _valid_owner(t)]
         if bad:
-            parsed.skipped.append((number, f"{_show(bad[0], 40)!r} is not an @user, @org/team or email"))
+            parsed.skipped.append((number, f"{show(bad[0], 40)!r} is not an @user, @org/team or email"))
             continue
         rule = _Rule(number, pattern, tuple(owners) or section_owners, section)
         why = _compile(rule)
@@ -268,7 +207,7 @@ def _effective(rules: Sequence[_Rule], folder: str) -> list[_Rule]:
 
 
 def _owners_text(owners: Sequence[str]) -> str:
-    shown = ", ".join(_show(o, 40) for o in owners[:5])
+    shown = ", ".join(show(o, 40) for o in owners[:5])
     return shown + (f" and {len(owners) - 5} more" if len(owners) > 5 else "")
 
 
@@ -280,43 +219,44 @@ def _codeowners_run(repo: Repo, params: Params) -> list[Finding]:
     probe = "codeowners-present"
     present = [p for p in CODEOWNERS_PATHS if repo.exists(p)]
     if not present:
-        return [_fail(probe, f"no CODEOWNERS file ({', '.join(CODEOWNERS_PATHS)})", repo)]
+        return [fail(probe, f"no CODEOWNERS file ({', '.join(CODEOWNERS_PATHS)})", repo)]
     path = present[0]
     text = repo.text(path)
     if text is None:
         return [unreadable(probe, repo, path)]
-    shadowed = f" ({', '.join(present[1:])} ignored: {_where(path)} takes precedence)" if len(present) > 1 else ""
+    shadowed = f" ({', '.join(present[1:])} ignored: {show_path(path)} takes precedence)" if len(present) > 1 else ""
     parsed = parse_codeowners(text)
     skipped = "".join(f"; line {n} skipped: {why}" for n, why in parsed.skipped[:3])
     folder = repo.prefix
-    scope = f"the service folder {_show(folder)}/" if folder else "the whole repository"
+    scope = f"the service folder {show(folder)}/" if folder else "the whole repository"
     if not parsed.rules:
-        return [_fail(probe, f"{_where(path)} has no rules{skipped}{shadowed}", repo, [(path, None)])]
+        return [fail(probe, f"{show_path(path)} has no rules{skipped}{shadowed}", repo, [(path, None)])]
     effective = _effective(parsed.rules, folder)
     owned = [r for r in effective if r.owners]
     if owned:
         rule = owned[0]
-        message = f"{_where(path)}:{rule.line}: `{_show(rule.pattern)}` assigns {scope} to {_owners_text(rule.owners)}"
+        owners = _owners_text(rule.owners)
+        message = f"{show_path(path)}:{rule.line}: `{show(rule.pattern)}` assigns {scope} to {owners}"
         return [finding(probe, Outcome.PASS, message + shadowed, repo, [(path, rule.line)])]
     if effective:
         rule = effective[-1]
         message = (
-            f"{_where(path)}:{rule.line}: `{_show(rule.pattern)}` is the last rule matching {scope} "
+            f"{show_path(path)}:{rule.line}: `{show(rule.pattern)}` is the last rule matching {scope} "
             f"and names no owners, so it un-assigns it{skipped}"
         )
-        return [_fail(probe, message + shadowed, repo, [(path, rule.line)])]
+        return [fail(probe, message + shadowed, repo, [(path, rule.line)])]
     if not folder:
         with_owners = [r for r in parsed.rules if r.owners]
         if with_owners:
             rule = with_owners[0]
             message = (
-                f"{_where(path)}: no catch-all rule, but {len(with_owners)} rule(s) assign owners, "
-                f"first `{_show(rule.pattern)}` at line {rule.line}"
+                f"{show_path(path)}: no catch-all rule, but {len(with_owners)} rule(s) assign owners, "
+                f"first `{show(rule.pattern)}` at line {rule.line}"
             )
             return [finding(probe, Outcome.PASS, message + shadowed, repo, [(path, rule.line)])]
-        return [_fail(probe, f"{_where(path)}: no rule names an owner{skipped}{shadowed}", repo, [(path, None)])]
-    message = f"{_where(path)}: no rule covers {scope} (add `/{_show(folder)}/ @org/team`){skipped}{shadowed}"
-    return [_fail(probe, message, repo, [(path, None)])]
+        return [fail(probe, f"{show_path(path)}: no rule names an owner{skipped}{shadowed}", repo, [(path, None)])]
+    message = f"{show_path(path)}: no rule covers {scope} (add `/{show(folder)}/ @org/team`){skipped}{shadowed}"
+    return [fail(probe, message, repo, [(path, None)])]
 
 
 # ---------------------------------------------------------------------------- catalog entries
@@ -356,89 +296,94 @@ class _Verdict:
     line: int | None = None
 
 
+def _invalid_yaml(path: str, problem: YamlProblem) -> list[_Verdict]:
+    return [_Verdict(False, f"{show_path(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
+
+
 def _field(node: yaml.Node | None, key: str, what: str, at: int | None) -> tuple[str | None, str, int | None]:
     """(value, problem, line) for a required string field of NODE, whose own key is at line AT."""
-    value_node, key_line = _entry(node, key)
-    value = _str(value_node)
+    value_node, key_line = entry(node, key)
+    value = scalar(value_node)
     if not value:
         return None, ("no " if key_line is None else "empty ") + what, key_line or at
     if _placeholder(value):
-        return None, f"{what} is a placeholder ({_show(value, 30)!r})", key_line
+        return None, f"{what} is a placeholder ({show(value, 30)!r})", key_line
     return value, "", key_line
 
 
 def _backstage_components(docs: Sequence[yaml.Node]) -> Iterator[yaml.Node]:
     for doc in docs:
-        kind = _str(_get(doc, "kind"))
+        kind = scalar(child(doc, "kind"))
         if kind is not None and kind.lower() == "component":
             yield doc
 
 
 def _check_backstage(path: str, text: str, require_lifecycle: bool) -> list[_Verdict]:
-    docs, problem = _yaml_documents(text)
+    docs, problem = compose_documents(text)
     if problem:
-        return [_Verdict(False, f"{_where(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
+        return _invalid_yaml(path, problem)
     components = list(_backstage_components(docs))
     if not components:
-        kinds = sorted({_show(k, 20) for d in docs if (k := _str(_get(d, "kind")))})
+        kinds = sorted({show(k, 20) for d in docs if (k := scalar(child(d, "kind")))})
         found = f" (found {', '.join(kinds)})" if kinds else ""
-        return [_Verdict(False, f"{_where(path)}: no entity of kind Component{found}", 1 if docs else None)]
+        return [_Verdict(False, f"{show_path(path)}: no entity of kind Component{found}", 1 if docs else None)]
     verdicts = []
     for doc in components:
-        name = _str(_get(_get(doc, "metadata"), "name")) or "(unnamed)"
-        spec, spec_line = _entry(doc, "spec")
-        at = spec_line or _entry(doc, "kind")[1]
+        name = scalar(child(child(doc, "metadata"), "name")) or "(unnamed)"
+        spec, spec_line = entry(doc, "spec")
+        at = spec_line or entry(doc, "kind")[1]
         owner, owner_problem, owner_line = _field(spec, "owner", "spec.owner", at)
         lifecycle, life_problem, life_line = _field(spec, "lifecycle", "spec.lifecycle", at)
         problems = [(owner_problem, owner_line)]
         if require_lifecycle:
             problems.append((life_problem, life_line))
         missing = [(p, line) for p, line in problems if p]
-        label = f"{_where(path)}: Component {_show(name, 40)!r}"
+        label = f"{show_path(path)}: Component {show(name, 40)!r}"
         if missing:
             first_line = missing[0][1]
             detail = "; ".join(f"{p} (line {line})" if line else p for p, line in missing)
             verdicts.append(_Verdict(False, f"{label}: {detail}", first_line))
         else:
-            life = f", lifecycle {_show(lifecycle, 30)}" if lifecycle else ", no lifecycle (not required)"
-            verdicts.append(_Verdict(True, f"{label}: owner {_show(owner, 40)}{life}", owner_line))
+            life = f", lifecycle {show(lifecycle, 30)}" if lifecycle else ", no lifecycle (not required)"
+            verdicts.append(_Verdict(True, f"{label}: owner {show(owner, 40)}{life}", owner_line))
     return verdicts
 
 
 def _check_opslevel(path: str, text: str, require_lifecycle: bool) -> list[_Verdict]:
-    docs, problem = _yaml_documents(text)
+    docs, problem = compose_documents(text)
     if problem:
-        return [_Verdict(False, f"{_where(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
-    service, at = _entry(docs[0], "service") if docs else (None, None)
+        return _invalid_yaml(path, problem)
+    service, at = entry(docs[0], "service") if docs else (None, None)
     if service is None:
-        return [_Verdict(False, f"{_where(path)}: no `service:` section", 1 if docs else None)]
+        return [_Verdict(False, f"{show_path(path)}: no `service:` section", 1 if docs else None)]
     owner, owner_problem, owner_line = _field(service, "owner", "service.owner", at)
     lifecycle, life_problem, life_line = _field(service, "lifecycle", "service.lifecycle", at)
     missing = [(owner_problem, owner_line)] + ([(life_problem, life_line)] if require_lifecycle else [])
     missing = [(p, line) for p, line in missing if p]
     if missing:
         detail = "; ".join(f"{p} (line {line})" if line else p for p, line in missing)
-        return [_Verdict(False, f"{_where(path)}: {detail}", missing[0][1])]
-    life = f", lifecycle {_show(lifecycle, 30)}" if lifecycle else ""
-    return [_Verdict(True, f"{_where(path)}: owner {_show(owner, 40)}{life}", owner_line)]
+        return [_Verdict(False, f"{show_path(path)}: {detail}", missing[0][1])]
+    life = f", lifecycle {show(lifecycle, 30)}" if lifecycle else ""
+    return [_Verdict(True, f"{show_path(path)}: owner {show(owner, 40)}{life}", owner_line)]
 
 
 def _check_cortex(path: str, text: str, require_lifecycle: bool) -> list[_Verdict]:
     """Cortex descriptors have owners (info.x-cortex-owners) but no lifecycle field."""
-    docs, problem = _yaml_documents(text)
+    docs, problem = compose_documents(text)
     if problem:
-        return [_Verdict(False, f"{_where(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
-    info, info_line = _entry(docs[0], "info") if docs else (None, None)
-    owners_node, owners_line = _entry(info, "x-cortex-owners")
+        return _invalid_yaml(path, problem)
+    info, info_line = entry(docs[0], "info") if docs else (None, None)
+    owners_node, owners_line = entry(info, "x-cortex-owners")
     if not isinstance(owners_node, yaml.SequenceNode) or not owners_node.value:
         at = owners_line or info_line or (1 if docs else None)
-        return [_Verdict(False, f"{_where(path)}: no owners under info.x-cortex-owners", at)]
+        return [_Verdict(False, f"{show_path(path)}: no owners under info.x-cortex-owners", at)]
     for item in owners_node.value:
         for key in ("name", "email", "value"):
-            value = _str(_get(item, key))
+            value = scalar(child(item, key))
             if value and not _placeholder(value):
-                return [_Verdict(True, f"{_where(path)}: owner {_show(value, 40)} (x-cortex-owners)", _line(item))]
-    return [_Verdict(False, f"{_where(path)}: info.x-cortex-owners names no owner", owners_line)]
+                message = f"{show_path(path)}: owner {show(value, 40)} (x-cortex-owners)"
+                return [_Verdict(True, message, node_line(item))]
+    return [_Verdict(False, f"{show_path(path)}: info.x-cortex-owners names no owner", owners_line)]
 
 
 def _catalog_run(repo: Repo, params: Params) -> list[Finding]:
@@ -460,35 +405,35 @@ def _catalog_run(repo: Repo, params: Params) -> list[Finding]:
             for verdict in check(path, text, require_lifecycle):
                 if verdict.passed:
                     return [finding(probe, Outcome.PASS, verdict.message, repo, [(path, verdict.line)])]
-                failures.append(_fail(probe, verdict.message, repo, [(path, verdict.line)]))
+                failures.append(fail(probe, verdict.message, repo, [(path, verdict.line)]))
     if errors:
         return errors  # the unread file may hold the entry: no verdict on partial data
     if failures:
         return failures
-    where = f"{_show(repo.prefix)}/ or the repository root" if repo.prefix else "the repository root"
+    where = f"{show(repo.prefix)}/ or the repository root" if repo.prefix else "the repository root"
     names = ", ".join((_BACKSTAGE_NAMES[0], _OPSLEVEL_NAMES[0], _CORTEX_NAMES[0]))
-    return [_fail(probe, f"no catalog entry ({names}) in {where}", repo)]
+    return [fail(probe, f"no catalog entry ({names}) in {where}", repo)]
 
 
 def _oncall_in_backstage(path: str, text: str) -> list[_Verdict]:
-    docs, problem = _yaml_documents(text)
+    docs, problem = compose_documents(text)
     if problem:
-        return [_Verdict(False, f"{_where(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
-    entities = [d for d in docs if _str(_get(d, "kind"))]
+        return _invalid_yaml(path, problem)
+    entities = [d for d in docs if scalar(child(d, "kind"))]
     if not entities:
-        return [_Verdict(False, f"{_where(path)}: no catalog entity (no `kind:`)", 1 if docs else None)]
+        return [_Verdict(False, f"{show_path(path)}: no catalog entity (no `kind:`)", 1 if docs else None)]
     # the Component carries the service's rotation; other kinds are looked at after it
-    entities.sort(key=lambda d: (_str(_get(d, "kind")) or "").lower() != "component")
+    entities.sort(key=lambda d: (scalar(child(d, "kind")) or "").lower() != "component")
     verdicts = []
     for doc in entities:
-        metadata, metadata_line = _entry(doc, "metadata")
-        annotations, annotations_line = _entry(metadata, "annotations")
-        kind = _show(_str(_get(doc, "kind")), 20)
-        label = f"{_where(path)}: {kind} {_show(_str(_get(metadata, 'name')) or '(unnamed)', 40)!r}"
+        metadata, metadata_line = entry(doc, "metadata")
+        annotations, annotations_line = entry(metadata, "annotations")
+        kind = show(scalar(child(doc, "kind")), 20)
+        label = f"{show_path(path)}: {kind} {show(scalar(child(metadata, 'name')) or '(unnamed)', 40)!r}"
         placeholder = None
         for key in _ONCALL_ANNOTATIONS:
-            node, key_line = _entry(annotations, key)
-            value = _str(node)
+            node, key_line = entry(annotations, key)
+            value = scalar(node)
             if value and not _placeholder(value):
                 return [_Verdict(True, f"{label}: {key} is set", key_line)]
             if key_line is not None and placeholder is None:
@@ -497,25 +442,25 @@ def _oncall_in_backstage(path: str, text: str) -> list[_Verdict]:
             key, key_line = placeholder
             verdicts.append(_Verdict(False, f"{label}: {key} is empty or a placeholder", key_line))
         else:
-            at = annotations_line or metadata_line or _entry(doc, "kind")[1]
+            at = annotations_line or metadata_line or entry(doc, "kind")[1]
             message = f"{label}: no {', '.join(_ONCALL_ANNOTATIONS[:-1])} or {_ONCALL_ANNOTATIONS[-1]} annotation"
             verdicts.append(_Verdict(False, message, at))
     return verdicts
 
 
 def _oncall_in_cortex(path: str, text: str) -> list[_Verdict]:
-    docs, problem = _yaml_documents(text)
+    docs, problem = compose_documents(text)
     if problem:
-        return [_Verdict(False, f"{_where(path)}:{problem.line}: not valid YAML: {problem.message}", problem.line)]
-    info, info_line = _entry(docs[0], "info") if docs else (None, None)
-    oncall, oncall_line = _entry(info, "x-cortex-oncall")
+        return _invalid_yaml(path, problem)
+    info, info_line = entry(docs[0], "info") if docs else (None, None)
+    oncall, oncall_line = entry(info, "x-cortex-oncall")
     for tool in ("pagerduty", "opsgenie"):
-        node, key_line = _entry(_get(oncall, tool), "id")
-        value = _str(node)
+        node, key_line = entry(child(oncall, tool), "id")
+        value = scalar(node)
         if value and not _placeholder(value):
-            return [_Verdict(True, f"{_where(path)}: x-cortex-oncall.{tool}.id is set", key_line)]
+            return [_Verdict(True, f"{show_path(path)}: x-cortex-oncall.{tool}.id is set", key_line)]
     at = oncall_line or info_line or (1 if docs else None)
-    return [_Verdict(False, f"{_where(path)}: no x-cortex-oncall pagerduty or opsgenie id", at)]
+    return [_Verdict(False, f"{show_path(path)}: no x-cortex-oncall pagerduty or opsgenie id", at)]
 
 
 def _oncall_selects(path: str, params: Params) -> bool:
@@ -536,13 +481,13 @@ def _oncall_run(repo: Repo, params: Params) -> list[Finding]:
             for verdict in check(path, text):
                 if verdict.passed:
                     return [finding(probe, Outcome.PASS, verdict.message, repo, [(path, verdict.line)])]
-                failures.append(_fail(probe, verdict.message, repo, [(path, verdict.line)]))
+                failures.append(fail(probe, verdict.message, repo, [(path, verdict.line)]))
     if errors:
         return errors
     if failures:
         return failures
-    where = f"{_show(repo.prefix)}/ or the repository root" if repo.prefix else "the repository root"
-    return [_fail(probe, f"no catalog entry (catalog-info.yaml) in {where} to name the on-call rotation", repo)]
+    where = f"{show(repo.prefix)}/ or the repository root" if repo.prefix else "the repository root"
+    return [fail(probe, f"no catalog entry (catalog-info.yaml) in {where} to name the on-call rotation", repo)]
 
 
 PROBES: tuple[RepoProbe, ...] = (

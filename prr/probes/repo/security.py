@@ -17,26 +17,9 @@ import yaml
 
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
-from prr.probes.registry import PROBES as SPECS
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL_TAG = "tag:yaml.org,2002:null"
-
-
-def _show(value: object, limit: int = 60) -> str:
-    """Repository text made safe to print in a message: clipped, no control characters."""
-    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _where(path: str) -> str:
-    """A repository path as printed in messages (the location keeps the raw path)."""
-    return _show(path, 200)
-
-
-def _fail(probe: str, message: str, repo: Repo, at: Sequence[tuple[str, int | None]] = ()) -> Finding:
-    return finding(probe, Outcome.FAIL, message, repo, at, SPECS[probe].remediation)
+from prr.probes.repo.outcomes import fail
+from prr.probes.repo.printable import show, show_path
+from prr.probes.repo.yaml_nodes import child, compose_documents, scalar
 
 
 def _basename(path: str) -> str:
@@ -79,20 +62,20 @@ def _check_policy(path: str, text: str) -> _PolicyVerdict:
     for number, line in enumerate(lines, 1):
         if _PLACEHOLDER.search(line):
             return _PolicyVerdict(
-                False, f"{_where(path)}:{number}: placeholder text ({_show(line.strip(), 50)!r})", number
+                False, f"{show_path(path)}:{number}: placeholder text ({show(line.strip(), 50)!r})", number
             )
         if _GITHUB_TEMPLATE in line.lower():
-            return _PolicyVerdict(False, f"{_where(path)}:{number}: still GitHub's template text", number)
+            return _PolicyVerdict(False, f"{show_path(path)}:{number}: still GitHub's template text", number)
     if words < _MIN_WORDS:
         return _PolicyVerdict(
-            False, f"{_where(path)}: only {words} words; say how to report and what happens next", None
+            False, f"{show_path(path)}: only {words} words; say how to report and what happens next", None
         )
     for kind, pattern in (("an email address", _EMAIL), ("a link", _URL), ("reporting instructions", _REPORT)):
         for number, line in enumerate(lines, 1):
             if pattern.search(line):
-                return _PolicyVerdict(True, f"{_where(path)}:{number}: {kind} for reporting vulnerabilities", number)
+                return _PolicyVerdict(True, f"{show_path(path)}:{number}: {kind} for reporting vulnerabilities", number)
     return _PolicyVerdict(
-        False, f"{_where(path)}: says nowhere how to report a vulnerability (no email, link or 'report')", None
+        False, f"{show_path(path)}: says nowhere how to report a vulnerability (no email, link or 'report')", None
     )
 
 
@@ -108,12 +91,12 @@ def _policy_run(repo: Repo, params: Params) -> list[Finding]:
         verdict = _check_policy(path, text)
         if verdict.passed:
             return [finding(probe, Outcome.PASS, verdict.message, repo, [(path, verdict.line)])]
-        failures.append(_fail(probe, verdict.message, repo, [(path, verdict.line)]))
+        failures.append(fail(probe, verdict.message, repo, [(path, verdict.line)]))
     if errors:
         return errors  # an unread policy may be the good one: no verdict on partial data
     if failures:
         return failures
-    return [_fail(probe, "no SECURITY.md at the repository root, in .github/ or in docs/", repo)]
+    return [fail(probe, "no SECURITY.md at the repository root, in .github/ or in docs/", repo)]
 
 
 # ---------------------------------------------------------------------------- no-plain-secrets
@@ -264,7 +247,7 @@ def _assignment_hits(lines: Sequence[str], candidates: Sequence[int], hcl: bool,
             if docker and "=" not in docker.group("key") and _secret_key(docker.group("key")):
                 value = docker.group("value").strip()
                 if "=" not in value.split(" ")[0] and (literal := _literal(value, hcl=False)):
-                    yield _Hit(number, f"{_show(docker.group('key'), 60)} is set to a literal ({_redacted(literal)})")
+                    yield _Hit(number, f"{show(docker.group('key'), 60)} is set to a literal ({_redacted(literal)})")
                     continue
         for match in _ASSIGNMENT.finditer(line):
             key, raw = match.group("key"), match.group("value")
@@ -278,35 +261,8 @@ def _assignment_hits(lines: Sequence[str], candidates: Sequence[int], hcl: bool,
                 continue
             literal = _literal(raw, hcl)
             if literal is not None:
-                yield _Hit(number, f"{_show(key, 60)} is set to a literal ({_redacted(literal)})")
+                yield _Hit(number, f"{show(key, 60)} is set to a literal ({_redacted(literal)})")
                 break
-
-
-def _yaml_documents(text: str) -> list[yaml.Node]:
-    """The documents that parse, up to the first that does not (the line scan covers the rest)."""
-    docs: list[yaml.Node] = []
-    try:
-        for doc in yaml.compose_all(text, Loader=_LOADER):
-            if doc is not None:
-                docs.append(doc)
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
-        pass
-    return docs
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    found = None
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                found = v
-    return found
-
-
-def _str(node: yaml.Node | None) -> str | None:
-    if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
-        return None
-    return str(node.value).strip()
 
 
 _ENCRYPTED_KINDS = frozenset(
@@ -323,20 +279,20 @@ def _manifest_scan(text: str) -> tuple[list[_Hit], list[tuple[int, int]]]:
     skip: list[tuple[int, int]] = []
     if "Secret" not in text and "SecretProviderClass" not in text:
         return hits, skip
-    for doc in _yaml_documents(text):
-        kind = _str(_get(doc, "kind"))
+    for doc in compose_documents(text)[0]:  # what parses; the line scan covers the rest
+        kind = scalar(child(doc, "kind"))
         if kind in _ENCRYPTED_KINDS:
             skip.append((doc.start_mark.line + 1, doc.end_mark.line + 1))
             continue
-        if kind != "Secret" or _str(_get(doc, "apiVersion")) not in (None, "v1"):
+        if kind != "Secret" or scalar(child(doc, "apiVersion")) not in (None, "v1"):
             continue
-        name = _show(_str(_get(_get(doc, "metadata"), "name")) or "(unnamed)", 40)
+        name = show(scalar(child(child(doc, "metadata"), "name")) or "(unnamed)", 40)
         for section, encoded in (("data", True), ("stringData", False)):
-            block = _get(doc, section)
+            block = child(doc, section)
             if not isinstance(block, yaml.MappingNode):
                 continue
             for key_node, value_node in block.value:
-                value = _str(value_node)
+                value = scalar(value_node)
                 if not value or not isinstance(key_node, yaml.ScalarNode) or key_node.value.endswith(".crt"):
                     continue  # certificates are public
                 plain = value
@@ -348,7 +304,7 @@ def _manifest_scan(text: str) -> tuple[list[_Hit], list[tuple[int, int]]]:
                 if _literal(plain, hcl=False) is None:
                     continue
                 what = "base64 is an encoding, not encryption" if encoded else "in plain text"
-                message = f"Secret {name!r} carries {section}.{_show(key_node.value, 60)} ({what}; {_redacted(value)})"
+                message = f"Secret {name!r} carries {section}.{show(key_node.value, 60)} ({what}; {_redacted(value)})"
                 hits.append(_Hit(key_node.start_mark.line + 1, message))
     return hits, skip
 
@@ -405,9 +361,9 @@ def _secrets_run(repo: Repo, params: Params) -> list[Finding]:
             if len(findings) >= _MAX_FINDINGS:
                 hidden += 1
                 continue
-            findings.append(_fail(probe, f"{_where(path)}:{hit.line}: {hit.message}", repo, [(path, hit.line)]))
+            findings.append(fail(probe, f"{show_path(path)}:{hit.line}: {hit.message}", repo, [(path, hit.line)]))
     if hidden:
-        findings.append(_fail(probe, f"{hidden} more plain secrets not listed", repo))
+        findings.append(fail(probe, f"{hidden} more plain secrets not listed", repo))
     if not findings:
         return [finding(probe, Outcome.PASS, f"no plain secrets in {len(paths)} configuration file(s)")]
     return findings

@@ -35,6 +35,7 @@ import yaml
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
 from prr.probes.registry import PROBES as SPECS
+from prr.probes.repo.yaml_nodes import entry
 
 SLO = "slo-defined"
 POLICY = "error-budget-policy"
@@ -102,18 +103,14 @@ class _At:
             return 1
         line = node.start_mark.line + 1
         for step in path:
-            child = None
             if isinstance(step, int) and isinstance(node, yaml.SequenceNode) and 0 <= step < len(node.value):
-                child = (node.value[step], node.value[step])
-            elif isinstance(step, str) and isinstance(node, yaml.MappingNode):
-                child = next(
-                    ((k, v) for k, v in reversed(node.value) if isinstance(k, yaml.ScalarNode) and k.value == step),
-                    None,
-                )
-            if child is None:
+                node = node.value[step]
+                line = node.start_mark.line + 1
+                continue
+            value, key_line = entry(node, step) if isinstance(step, str) else (None, None)
+            if value is None or key_line is None:
                 break
-            line = child[0].start_mark.line + 1
-            node = child[1]
+            node, line = value, key_line
         return line
 
 
