@@ -170,7 +170,7 @@ def test_endpoint_probes_are_listed_as_not_run(tmp_path: Path, prr: Prr, cache_e
     report = probe_json(prr, str(repo), "--tier", "3")[1]
     health = next(i for i in report["items"] if i["id"] == "observability.health-endpoint")
     assert health["outcome"] is None
-    assert health["not_run"] == ["health-endpoint: needs an endpoint (endpoint probes)"]
+    assert health["not_run"] == ["health-endpoint: needs an endpoint (--endpoint URL or [service] endpoints)"]
 
 
 def test_outside_a_repository_is_a_usage_error(tmp_path: Path, prr: Prr, cache_env: Path) -> None:

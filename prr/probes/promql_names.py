@@ -29,7 +29,5 @@ def metric_names(expression: str) -> set[str]:
     text = _RANGES.sub(" ", text)
     text = _LABEL_LISTS.sub(" ", text)
     return {
-        name
-        for name in _IDENTIFIER.findall(text)
-        if name.lower() not in _KEYWORDS and not re.fullmatch(r"\d.*", name)
+        name for name in _IDENTIFIER.findall(text) if name.lower() not in _KEYWORDS and not re.fullmatch(r"\d.*", name)
     }

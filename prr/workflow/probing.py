@@ -4,6 +4,7 @@ Used by `prr probe` and, later, by the review app: both call `probe_repository`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -24,9 +25,12 @@ from prr.domain.findings import Finding, Outcome
 from prr.domain.probe_spec import ProbeKind
 from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
 from prr.probes.api import RepoProbe
+from prr.probes.endpoint_api import RepoFacts
 from prr.probes.registry import PROBES
 from prr.probes.repo import REPOSITORY_PROBES
+from prr.workflow import repo_facts
 from prr.workflow.checklists import open_pack
+from prr.workflow.endpoint_settings import EndpointSettings
 
 DEFAULT_PACK = "launch"
 DEFAULT_TIER = 1
@@ -83,9 +87,13 @@ def probe_repository(
     tier: int | None = None,
     cache: ProbeCache | None = None,
     progress: Progress | None = None,
+    live: EndpointSettings | None = None,
 ) -> ProbeReport:
+    """Probe one commit for the pack's items. Endpoint probes run when `live` or the
+    committed config names endpoints; otherwise they are listed as waiting."""
     with GitSnapshot.open(path, ref) as snapshot:
         config = _config(snapshot)
+        live = _with_config_endpoints(live or EndpointSettings(), config)
         pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
         chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
         report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier)
@@ -94,16 +102,24 @@ def probe_repository(
         results: dict[str, list[Finding]] = {}
         waiting: dict[str, str] = {}
         views: list[SnapshotView] = []
+        live_calls: list[ProbeCall] = []
         for index, call in enumerate(calls.values(), start=1):
             if progress:
                 progress(index, len(calls), call.probe)
             probe = REPOSITORY_PROBES.get(call.probe)
             if PROBES[call.probe].kind is ProbeKind.ENDPOINT:
-                waiting[call.key] = f"{call.probe}: needs an endpoint (endpoint probes)"
+                live_calls.append(call)
+                if not live.urls:
+                    waiting[call.key] = f"{call.probe}: needs an endpoint (--endpoint URL or [service] endpoints)"
             elif probe is None:
                 waiting[call.key] = f"{call.probe}: not available in prr {__version__}"
             else:
                 results[call.key] = _run(snapshot, probe, call, cache, report, views)
+        if live.urls and live_calls:
+            if progress:
+                progress(len(calls), len(calls), f"{len(live_calls)} endpoint probes")
+            facts = repo_facts.gather(snapshot, [f for found in results.values() for f in found])
+            results.update(_run_live(live_calls, live, facts))
         for item in items:
             keys = [ProbeCall(use.probe, _params(use.probe, use.params)).key for use in item.probes]
             report.items.append(
@@ -118,6 +134,21 @@ def probe_repository(
         report.notes.extend(_read_notes(views))
         report.uncommitted = _uncommitted(snapshot, report.items)
         return report
+
+
+def _with_config_endpoints(live: EndpointSettings, config: ServiceConfig) -> EndpointSettings:
+    """Endpoints named on the command line win; else those the committed config names."""
+    if live.urls or not config.endpoints:
+        return live
+    return dataclasses.replace(live, urls=tuple((url, CONFIG_PATH) for url in config.endpoints))
+
+
+def _run_live(calls: list[ProbeCall], live: EndpointSettings, facts: RepoFacts) -> dict[str, list[Finding]]:
+    # Imported here: httpx and the endpoint probes cost start-up time that a run without
+    # endpoints (the common CI case, and every cached re-run) should not pay.
+    from prr.workflow.endpoint_probing import run_endpoint_probes
+
+    return run_endpoint_probes([(c.key, c.probe, c.params) for c in calls], live, facts)
 
 
 def _config(snapshot: GitSnapshot) -> ServiceConfig:

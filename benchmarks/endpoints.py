@@ -1,0 +1,113 @@
+"""Endpoint probes at scale: 500 endpoints on 127.0.0.1-127.0.0.10, each answering after
+200 ms, probed through prr's real path (run_endpoint_probes, the bounded fetcher, the
+health probe).
+
+- with the concurrency limit set to 100: target <= 1.3 s wall (floor: 5 rounds x 0.2 s);
+- with the defaults (limit 32): target <= 1.3 x ceil(N / limit) x latency;
+- a sequential baseline in the same run (limit 1, on a sample of endpoints, scaled to N);
+- CPU per probe (process time / N): target <= 2 ms.
+
+Run: python benchmarks/endpoints.py [--endpoints 500] [--delay 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from report import write_section
+
+from prr.probes.endpoint_api import RepoFacts
+from prr.workflow.endpoint_probing import run_endpoint_probes
+from prr.workflow.endpoint_settings import EndpointSettings
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_base(count: int) -> int:
+    """A base port with `count` free ports after it on every 127.0.0.x used."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count < 65000:
+            return base
+
+
+def run(urls: list[str], concurrency: int) -> tuple[float, float, int]:
+    settings = EndpointSettings(
+        urls=tuple((u, "--endpoint") for u in urls), allow_private=True, concurrency=concurrency
+    )
+    wall, cpu = time.perf_counter(), time.process_time()
+    results = run_endpoint_probes([("health", "health-endpoint", {"paths": ["/healthz"], "latency_budget_ms": 5000})],
+                                  settings, RepoFacts())  # fmt: skip
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    passed = sum(1 for f in results["health"] if f.outcome.value == "pass")
+    return wall, cpu, passed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoints", type=int, default=500)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--sequential-sample", type=int, default=20)
+    args = parser.parse_args()
+    per_host = math.ceil(args.endpoints / 10)
+    base = free_base(per_host)
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_servers.py"), str(base), str(per_host), str(args.delay)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stdout is not None and server.stdin is not None
+    if server.stdout.readline().strip() != "ready":
+        raise SystemExit("slow servers did not start")
+    urls = [f"http://127.0.0.{i % 10 + 1}:{base + i // 10}/" for i in range(args.endpoints)]
+    try:
+        run(urls[:5], 5)  # warm-up: imports, first connections
+        rows = []
+        for limit in (100, 32):
+            wall, cpu, passed = run(urls, limit)
+            floor = math.ceil(args.endpoints / limit) * args.delay
+            rows.append((limit, wall, floor, cpu, passed))
+        sample = urls[: args.sequential_sample]
+        seq_wall, _, _ = run(sample, 1)
+        sequential = seq_wall / len(sample) * args.endpoints
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    lines = [
+        "| concurrency limit | wall | floor ceil(N/limit) x latency | x floor | CPU per probe | passed | "
+        "x faster than sequential |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for limit, wall, floor, cpu, passed in rows:
+        per_probe = cpu / args.endpoints * 1000
+        lines.append(
+            f"| {limit} | {wall:.2f} s | {floor:.2f} s | {wall / floor:.2f} | {per_probe:.2f} ms | "
+            f"{passed}/{args.endpoints} | {sequential / wall:.0f} |"
+        )
+        wall_ok = "met" if wall / floor <= 1.3 else "**not met**"
+        cpu_ok = "met" if per_probe <= 2 else "**not met**"
+        verdicts.append(
+            f"- limit {limit}: {wall / floor:.2f} x floor (target <= 1.3): {wall_ok}; "
+            f"CPU {per_probe:.2f} ms per probe (target <= 2 ms): {cpu_ok}"
+        )
+    body = (
+        "## Endpoint probes at scale (`benchmarks/endpoints.py`)\n\n"
+        f"{args.endpoints} endpoints on 127.0.0.1-127.0.0.10 (a separate server process), each answering after "
+        f"{args.delay * 1000:.0f} ms;\nthe health probe through `run_endpoint_probes` and the bounded fetcher. "
+        f"Sequential baseline: {seq_wall / len(sample) * 1000:.0f} ms per endpoint over {len(sample)} endpoints, "
+        f"{sequential:.0f} s for all.\n\n" + "\n".join(lines) + "\n\n" + "\n".join(verdicts)
+    )
+    write_section("endpoints", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

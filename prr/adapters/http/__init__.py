@@ -1,0 +1,1 @@
+"""The httpx-backed `Fetcher`, one concern per module; `prr.adapters.http_fetch` is its public entry."""
