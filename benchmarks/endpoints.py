@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
 import socket
 import subprocess
 import sys
@@ -30,13 +31,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def free_base(count: int) -> int:
-    """A base port with `count` free ports after it on every 127.0.0.x used."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count < 65000:
+    """A base port below the ephemeral range with `count` free ports on every 127.0.0.x."""
+    rng = random.Random()
+    for _ in range(50):
+        base = rng.randrange(20000, 30000 - count)
+        if all(_free(f"127.0.0.{host}", base + offset) for host in range(1, 11) for offset in range(count)):
             return base
+    raise SystemExit("no free port range found")
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def run(urls: list[str], concurrency: int) -> tuple[float, float, int]:

@@ -147,3 +147,15 @@ def test_a_bad_header_is_a_usage_error_that_does_not_echo_it(service: tuple[Path
     result = prr("probe", str(repo), "--checklist", pack, "--header", "Bearer-only-s3cr3t")
     assert result.code == 2
     assert "s3cr3t" not in result.err
+
+
+def test_a_proxy_from_the_environment_is_used_and_named(
+    endpoint_servers: Servers, service: tuple[Path, str], prr: Prr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = endpoint_servers.url("proxy")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "")
+    repo, pack = service
+    _, report, _ = probe(prr, repo, pack, "--endpoint", "http://service.invalid/", "--allow-private")
+    health = report["items"][0]["findings"][0]
+    assert health["message"].endswith(f"(via proxy {proxy})")

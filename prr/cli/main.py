@@ -5,26 +5,37 @@ traceback for bad input."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from prr import __version__
-from prr.cli.checklists_cmd import checklists
-from prr.cli.probe_cmd import probe
 from prr.domain.errors import PrrError
 from prr.exit_codes import ExitCode
 
+# Subcommands by module, imported only when invoked: `prr probe` in CI should not pay
+# for loading the pack renderer, and a cached re-run is dominated by start-up time.
+COMMANDS = {"checklists": "prr.cli.checklists_cmd:checklists", "probe": "prr.cli.probe_cmd:probe"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="prr", message="%(prog)s %(version)s")
 def cli() -> None:
     """prr: production-readiness reviews as code."""
-
-
-cli.add_command(checklists)
-cli.add_command(probe)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,18 +48,23 @@ async def _run(
     )
     fetcher = HttpFetcher(policy, headers=dict(settings.headers))
     try:
-        jobs: list[tuple[str, asyncio.Task[list[Finding]]]] = []
+        jobs: list[tuple[str, str | None, asyncio.Task[list[Finding]]]] = []
         async with asyncio.TaskGroup() as group:
             for key, probe_id, params in calls:
                 probe = ENDPOINT_PROBES[probe_id]
                 for endpoint in targets if probe.per_endpoint else targets[:1]:
                     context = EndpointContext(endpoint, facts)
-                    jobs.append((key, group.create_task(_guarded(probe_id, probe.run(fetcher, context, params)))))
+                    proxy = fetcher.proxy_for(endpoint.url) if probe.per_endpoint else None
+                    task = group.create_task(_guarded(probe_id, probe.run(fetcher, context, params)))
+                    jobs.append((key, proxy, task))
     finally:
         await fetcher.aclose()
     results: dict[str, list[Finding]] = {}
-    for key, task in jobs:
-        results.setdefault(key, []).extend(task.result())
+    for key, proxy, task in jobs:
+        found = task.result()
+        if proxy:  # the answer came through a proxy from the environment: say which
+            found = [dataclasses.replace(f, message=f"{f.message} (via proxy {proxy})") for f in found]
+        results.setdefault(key, []).extend(found)
     return results
 
 

@@ -129,6 +129,13 @@ class HttpFetcher:
 
     # -- internals ------------------------------------------------------------------
 
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy (redacted) that requests to `url` go through, so findings can name it."""
+        try:
+            return self._shown_proxy(proxy_for(self._proxies, httpx.URL(url)))
+        except httpx.InvalidURL:
+            return None
+
     def _shown_proxy(self, proxy: str | None) -> str | None:
         return None if proxy is None else scrub(redact_url(proxy), self._secrets)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,8 @@ import yaml
 from prr.domain.findings import Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
 from prr.probes.registry import PROBES as SPECS
+from prr.probes.repo.outcomes import safely
+from prr.probes.repo.yaml_docs import Doc, yaml_docs
 from prr.probes.repo.yaml_nodes import entry
 
 SLO = "slo-defined"
@@ -53,35 +54,9 @@ _V1ALPHA_UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter",
 # ---------------------------------------------------------------------------- YAML with lines
 
 
-@dataclass(frozen=True)
-class _Doc:
-    data: Any
-    node: yaml.Node | None  # None for JSON (no line numbers beyond the first)
-
-
-def _yaml_docs(text: str) -> tuple[list[_Doc], tuple[str, int | None] | None]:
-    loader = _Loader(text)
-    docs: list[_Doc] = []
+def _json_docs(text: str) -> tuple[list[Doc], tuple[str, int | None] | None]:
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            docs.append(_Doc(loader.construct_document(node), node))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return docs, (f"invalid YAML: {problem}", mark.line + 1 if mark is not None else None)
-    except RecursionError:
-        return docs, ("invalid YAML: nested too deeply", None)
-    except Exception as exc:  # a constructor refusing a value (dates out of range, ...)
-        return docs, (f"invalid YAML: {type(exc).__name__}", None)
-    finally:
-        loader.dispose()
-    return docs, None
-
-
-def _json_docs(text: str) -> tuple[list[_Doc], tuple[str, int | None] | None]:
-    try:
-        return [_Doc(json.loads(text), None)], None
+        return [Doc(json.loads(text), None)], None
     except json.JSONDecodeError as exc:
         return [], (f"invalid JSON: {exc.msg}", exc.lineno)
     except RecursionError:
@@ -333,7 +308,7 @@ def _slo_generator_legacy(path: str, data: dict[Any, Any], at: _At) -> list[_Che
     return [check]
 
 
-def _checks(path: str, doc: _Doc) -> list[_Check]:
+def _checks(path: str, doc: Doc) -> list[_Check]:
     data = doc.data
     if not isinstance(data, dict):
         return []
@@ -368,7 +343,7 @@ def _run_slo(repo: Repo, params: Params) -> list[Finding]:
             continue
         if not any(hint in text for hint in _HINTS):
             continue
-        docs, error = _json_docs(text) if path.endswith(".json") else _yaml_docs(text)
+        docs, error = _json_docs(text) if path.endswith(".json") else yaml_docs(text)
         for doc in docs:
             for check in _checks(path, doc):
                 if check.problems:
@@ -482,21 +457,11 @@ def _run_policy(repo: Repo, params: Params) -> list[Finding]:
     return [finding(POLICY, Outcome.FAIL, message, remediation=fix)]
 
 
-def _safely(probe: str, run: Callable[[Repo, Params], list[Finding]]) -> Callable[[Repo, Params], list[Finding]]:
-    def guarded(repo: Repo, params: Params) -> list[Finding]:
-        try:
-            return run(repo, params)
-        except Exception as exc:  # no input may crash a review (RecursionError included)
-            return [finding(probe, Outcome.ERROR, f"{probe} could not finish: {type(exc).__name__}: {exc}")]
-
-    return guarded
-
-
 def _slo_selects(path: str, params: Params) -> bool:
     return path.endswith(_SPEC_EXTS)
 
 
 PROBES: tuple[RepoProbe, ...] = (
-    RepoProbe(SLO, _slo_selects, _safely(SLO, _run_slo), frozenset(_SPEC_EXTS)),
-    RepoProbe(POLICY, _policy_selects, _safely(POLICY, _run_policy), frozenset(_DOC_EXTS)),
+    RepoProbe(SLO, _slo_selects, safely(SLO, _run_slo), frozenset(_SPEC_EXTS)),
+    RepoProbe(POLICY, _policy_selects, safely(POLICY, _run_policy), frozenset(_DOC_EXTS)),
 )

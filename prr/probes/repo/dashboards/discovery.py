@@ -36,7 +36,7 @@ from prr.probes.repo.dashboards.paths import KUSTOMIZATION, YAML_SUFFIXES, join,
 from prr.probes.repo.dashboards.provisioning import resolve_providers
 from prr.probes.repo.dashboards.terraform import read_terraform
 from prr.probes.repo.dashboards.values import as_dict, as_list, text_of
-from prr.probes.repo.dashboards.yaml_docs import Doc, line_at, literal_start, value_node, yaml_docs
+from prr.probes.repo.yaml_docs import Doc, line_at, literal_start, value_node, yaml_docs
 
 _MAX_GUNZIP = 4 * 1024 * 1024
 # Text that marks YAML worth parsing (cheap prefilters) and worth reporting when broken.

@@ -8,7 +8,8 @@ from prr.probes.api import Params, Repo, RepoProbe, finding, unreadable
 from prr.probes.repo.dashboards.discovery import discover
 from prr.probes.repo.dashboards.model import TOO_BIG, Dashboard
 from prr.probes.repo.dashboards.paths import CANDIDATES, selects
-from prr.probes.repo.dashboards.reporting import plural, remediation_for, safely
+from prr.probes.repo.dashboards.reporting import plural, remediation_for
+from prr.probes.repo.outcomes import safely
 
 VALID = "dashboards-valid"
 

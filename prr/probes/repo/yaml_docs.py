@@ -1,4 +1,4 @@
-"""YAML documents with their node trees, so discovery can name the line of any key."""
+"""YAML documents with their node trees, so a probe can name the line of any key."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @dataclass(frozen=True)
 class Doc:
     data: Any
-    node: yaml.Node
+    node: yaml.Node | None  # None for a JSON document (no line numbers beyond the first)
 
 
 def yaml_docs(text: str) -> tuple[list[Doc], tuple[str, int | None] | None]:
