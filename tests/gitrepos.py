@@ -10,7 +10,7 @@ from typing import Any
 
 from prr.adapters.git_snapshot import GitSnapshot
 from prr.adapters.snapshot_view import SnapshotView, selected_entries
-from prr.domain.findings import Finding
+from prr.domain.findings import Finding, Outcome
 from prr.probes.registry import PROBES
 from prr.probes.repo import REPOSITORY_PROBES
 
@@ -59,6 +59,26 @@ def probe_findings(
         entries = selected_entries(snapshot, probe, merged)
         snapshot.prefetch(entries)
         return probe.run(SnapshotView(snapshot, entries), merged)
+
+
+def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """`summary` of one probe's findings, after asserting each is well formed: its probe
+    id, a message, the registry's remediation on failure, 1-based lines, blob evidence."""
+    findings = probe_findings(path, probe_id, params)
+    for f in findings:
+        assert f.probe == probe_id
+        assert f.message
+        if f.outcome is Outcome.FAIL:
+            assert f.remediation == PROBES[probe_id].remediation
+        for loc in f.locations:
+            assert loc.line is None or loc.line >= 1
+        for proof in f.evidence:
+            assert proof.blob
+    return summary(findings)
+
+
+def repo_with(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
+    return make_repo(tmp_path / "r", files)
 
 
 def summary(findings: list[Finding]) -> list[tuple[str, str]]:

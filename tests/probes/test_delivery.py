@@ -4,36 +4,16 @@ reversible migrations and feature flag definitions."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from gitrepos import make_repo, probe_findings, summary
+from gitrepos import check, probe_findings, repo_with, summary
 
 from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.delivery import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
-
-
-def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = probe_findings(path, probe_id, params)
-    for f in findings:
-        assert f.probe == probe_id
-        assert f.message
-        if f.outcome is Outcome.FAIL:
-            assert f.remediation == SPECS[probe_id].remediation
-        for loc in f.locations:
-            assert loc.line is None or loc.line >= 1
-        for proof in f.evidence:
-            assert proof.blob
-    return summary(findings)
-
-
-def repo_with(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
-    return make_repo(tmp_path / "r", files)
 
 
 def test_every_probe_of_the_family_is_declared_in_the_registry() -> None:
