@@ -24,6 +24,10 @@ PURE_MODULES = (
     "prr.probes.promql_names",
     "prr.format.pack_loader",
     "prr.format.pack_json",
+    "prr.format.answers_file",
+    "prr.domain.record",
+    "prr.format.record_toml",
+    "prr.format.answers_template",
     "prr.probes.registry",
 )
 

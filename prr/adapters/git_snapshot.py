@@ -97,6 +97,23 @@ class GitSnapshot:
     def entry(self, path: str) -> TreeEntry | None:
         return self._by_path.get(path)
 
+    @property
+    def object_format(self) -> str:
+        return "sha256" if len(self.commit) == 64 else "sha1"
+
+    def rev_parse(self, spec: str) -> str:
+        return str(self._git.rev_parse("--verify", "--quiet", "--end-of-options", spec)).strip()
+
+    def tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
+        """(mode, name, oid) of one tree's direct entries, modes as git writes them in
+        tree objects ("40000" for subtrees)."""
+        argv = ["git", *_config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-z", "--full-tree", tree]
+        raw = bytes(self._git.execute(argv, stdout_as_string=False))
+        return [
+            (mode.decode().lstrip("0"), path.decode("utf-8", "surrogateescape"), oid.decode())
+            for mode, oid, path in _RECORD.findall(raw)
+        ]
+
     def candidates(self, keys: frozenset[str]) -> list[TreeEntry]:
         """Regular files whose lowercase extension (".yaml") or name ("codeowners") is in
         `keys`, in path order: an index lookup instead of testing 100,000 paths."""

@@ -17,7 +17,11 @@ from prr.exit_codes import ExitCode
 
 # Subcommands by module, imported only when invoked: `prr probe` in CI should not pay
 # for loading the pack renderer, and a cached re-run is dominated by start-up time.
-COMMANDS = {"checklists": "prr.cli.checklists_cmd:checklists", "probe": "prr.cli.probe_cmd:probe"}
+COMMANDS = {
+    "checklists": "prr.cli.checklists_cmd:checklists",
+    "probe": "prr.cli.probe_cmd:probe",
+    "review": "prr.cli.review_cmd:review",
+}
 
 
 class LazyGroup(click.Group):

@@ -41,7 +41,7 @@ class InputError(PrrError):
     def lines(self) -> list[str]:
         if self.problems:
             return [str(p) for p in self.problems]
-        return [str(self)]
+        return str(self).splitlines()
 
 
 class ToolError(PrrError):

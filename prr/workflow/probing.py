@@ -19,6 +19,7 @@ from prr.adapters import worktree
 from prr.adapters.git_snapshot import EntryKind, GitSnapshot, printable
 from prr.adapters.probe_cache import ProbeCache
 from prr.adapters.snapshot_view import SnapshotView, selected_entries
+from prr.adapters.source_tree import source_tree_id
 from prr.domain.checklist import Item, Pack, Requirement
 from prr.domain.errors import InputError
 from prr.domain.findings import Finding, Outcome
@@ -78,6 +79,9 @@ class ProbeReport:
     probes_cached: int = 0
     notes: list[str] = field(default_factory=list)
     uncommitted: list[str] = field(default_factory=list)
+    config: ServiceConfig = field(default_factory=ServiceConfig)
+    source_tree: str = ""  # the commit's tree without the service's .prr/ (what a record binds)
+    object_format: str = "sha1"
 
 
 def probe_repository(
@@ -96,7 +100,9 @@ def probe_repository(
         live = _with_config_endpoints(live or EndpointSettings(), config)
         pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
         chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
-        report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier)
+        report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier, config=config)
+        report.source_tree = source_tree_id(snapshot)
+        report.object_format = snapshot.object_format
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)
         results: dict[str, list[Finding]] = {}

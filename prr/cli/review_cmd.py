@@ -1,0 +1,49 @@
+"""`prr review PATH --no-tui --template | --answers FILE`: reviews as code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from prr.exit_codes import ExitCode
+from prr.workflow import review as workflow
+
+
+@click.command("review")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-tui", is_flag=True, help="Run headless (the review app comes in a later release).")
+@click.option("--template", "want_template", is_flag=True, help="Print an answers file pre-filled from the probes.")
+@click.option("--answers", "answers", type=click.Path(dir_okay=False, path_type=Path), help="Apply this answers file.")
+@click.option("--ref", default="HEAD", show_default=True, help="The commit reviewed.")
+@click.option("--checklist", "pack", metavar="NAME|FILE", help="Pack (default: the answers file's, config, launch).")
+@click.option("--tier", type=click.IntRange(0, 3), help="Tier for --template (default: config, else 1).")
+def review(
+    path: Path,
+    no_tui: bool,
+    want_template: bool,
+    answers: Path | None,
+    ref: str,
+    pack: str | None,
+    tier: int | None,
+) -> None:
+    """Review the service at PATH: print a template, or write a record from answers.
+
+    With --answers, the record's path is the last line printed; exit 0 when the verdict
+    is ready, 1 when it is not."""
+    if not no_tui:
+        raise click.UsageError("the review app is not in this release yet: use --no-tui with --template or --answers")
+    if want_template == (answers is not None):
+        raise click.UsageError("give exactly one of --template and --answers")
+    if want_template:
+        click.echo(workflow.template(path, ref, pack, tier), nl=False)
+        return
+    assert answers is not None
+    written = workflow.review(path, answers, ref, pack)
+    verdict = written.record.verdict
+    state = "ready" if verdict.ready else "not ready"
+    click.echo(f"Verdict: {state} ({verdict.scorer} {verdict.scorer_version}), score {verdict.score}")
+    for blocker in verdict.blockers:
+        click.echo(f"  blocker {blocker.item}: {blocker.reason}")
+    click.echo(str(written.path))
+    raise click.exceptions.Exit(ExitCode.READY if verdict.ready else ExitCode.NOT_READY)

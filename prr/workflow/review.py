@@ -1,0 +1,163 @@
+"""Reviews as code: an answers file in, a review record out, with the same probes,
+answers and scorer as the app. `prr review PATH --no-tui --template | --answers FILE`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from prr import __version__
+from prr.adapters.atomic import write_atomic
+from prr.adapters.files import read_capped
+from prr.domain.answers import Answer, AnswerKind
+from prr.domain.errors import InputError
+from prr.domain.findings import Outcome
+from prr.domain.record import (
+    ChecklistRef,
+    ChecklistSource,
+    Record,
+    RecordItem,
+    ServiceRef,
+    Subject,
+    VerdictRef,
+    WaiverRef,
+)
+from prr.domain.scoring import assess
+from prr.domain.status import ItemOutcome, ItemStatus
+from prr.format.answers_file import parse_answers, peek
+from prr.format.answers_template import render_template
+from prr.format.record_toml import dumps
+from prr.workflow.probing import ItemEvidence, ProbeReport, probe_repository
+from prr.workflow.scorers import evaluate
+
+RECORDS = ".prr/records"
+RECORD_LIFETIME = dt.timedelta(days=180)
+MAX_ANSWERS_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    record: Record
+
+
+def template(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None) -> str:
+    """An answers file for the pack and tier, pre-filled with what the probes proved."""
+    report = probe_repository(path, ref, pack_ref, tier)
+    return render_template(report.pack, report.tier, {ev.item.id: _probes_say(ev) for ev in report.items if ev.outcome})
+
+
+def _probes_say(ev: ItemEvidence) -> str:
+    """ "pass", or "fail: <why>" from the first failing probe, for the template's comment."""
+    failing = next((f for f in ev.findings if f.outcome is Outcome.FAIL), None)
+    if failing is not None:
+        return f"fail: {failing.probe}: {failing.message}"
+    return ev.outcome.value if ev.outcome else ""
+
+
+def review(
+    path: Path, answers_path: Path, ref: str = "HEAD", pack_ref: str | None = None, now: dt.datetime | None = None
+) -> Written:
+    """Run the probes, apply the answers, score and write the record atomically; a record
+    is written once, so an existing one is never replaced. The pack is `pack_ref` (a file
+    of the user's), else the one the answers file names."""
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    shown = str(answers_path)
+    data = read_capped(answers_path, MAX_ANSWERS_BYTES, shown)
+    header = peek(shown, data)
+    report = probe_repository(path, ref, pack_ref or header.checklist, header.tier)
+    answers = parse_answers(shown, data, report.pack, report.tier, moment.date())
+    outcomes = {
+        ev.item.id: ItemOutcome(ev.item.id, answers.answers.get(ev.item.id), ev.findings) for ev in report.items
+    }
+    contradictions = _contradictions(report.items, answers.answers, shown)
+    verdict = evaluate(report.pack, report.tier, outcomes, moment)
+    statuses = {a.item.id: a.status for a in assess(report.pack, report.tier, outcomes, moment)}
+    record = Record(
+        format="prr.record/1",
+        id=_record_id(report, moment),
+        created=moment,
+        expires=moment + RECORD_LIFETIME,
+        prr_version=__version__,
+        subject=Subject(
+            repository=report.top.name,
+            commit=report.commit,
+            source_tree=report.source_tree,
+            object_format=report.object_format,
+            service_folder=report.prefix,
+        ),
+        checklist=ChecklistRef(
+            id=report.pack.id,
+            version=report.pack.version,
+            sha256=report.pack.sources[0].sha256,
+            sources=tuple(ChecklistSource(s.name, s.sha256) for s in report.pack.sources),
+        ),
+        service=ServiceRef(name=_service_name(report), tier=report.tier, owner=report.config.owner),
+        verdict=VerdictRef.from_verdict(verdict),
+        signers=(),
+        items=tuple(
+            _item(ev, answers.answers.get(ev.item.id), statuses[ev.item.id], ev.item.id in contradictions)
+            for ev in report.items
+        ),
+        waivers=tuple(
+            WaiverRef(item_id, a.waiver.reason, a.waiver.approver, a.waiver.expires)
+            for item_id, a in answers.answers.items()
+            if a.kind is AnswerKind.WAIVED and a.waiver is not None
+        ),
+    )
+    folder = report.top / report.prefix / RECORDS / record.id
+    target = folder / "record.toml"
+    if target.exists():
+        raise InputError(f"{target}: a record with this id exists; records are written once")
+    write_atomic(target, dumps(record))
+    return Written(target, record)
+
+
+def _contradictions(items: list[ItemEvidence], answers: dict[str, Answer], source: str) -> set[str]:
+    """Items answered pass or na although a probe failed: allowed with a note saying why,
+    and marked in the record."""
+    found = set()
+    problems = []
+    for ev in items:
+        answer = answers.get(ev.item.id)
+        if answer is None or answer.kind not in (AnswerKind.PASS, AnswerKind.NOT_APPLICABLE):
+            continue
+        failing = [f for f in ev.findings if f.outcome is Outcome.FAIL]
+        if failing:
+            found.add(ev.item.id)
+            if not answer.note.strip():
+                problems.append(
+                    f"{source}: {ev.item.id}: answered {answer.kind.value} but probe {failing[0].probe} failed "
+                    f"({failing[0].message}); add a note saying why the answer stands"
+                )
+    if problems:
+        raise InputError("\n".join(problems))
+    return found
+
+
+def _item(ev: ItemEvidence, answer: Answer | None, status: ItemStatus, contradicts: bool) -> RecordItem:
+    return RecordItem(
+        id=ev.item.id,
+        requirement=ev.requirement.value,
+        answer=answer.kind.value if answer else "unanswered",
+        state=status.state.value,
+        note=answer.note if answer else "",
+        reason=status.reason,
+        contradicts_probe=contradicts,
+        findings=ev.findings,
+    )
+
+
+def _service_name(report: ProbeReport) -> str:
+    return report.config.name or (report.prefix.rsplit("/", 1)[-1] if report.prefix else report.top.name)
+
+
+def _slug(name: str) -> str:
+    """A name safe as one path segment of the record folder."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "service"
+
+
+def _record_id(report: ProbeReport, moment: dt.datetime) -> str:
+    return f"{moment:%Y%m%d}-{_slug(_service_name(report))}-{report.commit[:8]}"
