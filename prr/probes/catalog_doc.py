@@ -19,6 +19,11 @@ def render() -> str:
         "not applicable or error) and never scores. Packs name probes by id under an item's",
         "`probes:`, optionally with parameters: `{probe: runbook-present, with: {min_words: 120}}`.",
         "",
+        "How outcomes combine: an item fails if any of its probes' findings fails; a probe that",
+        "could not read what it needed says `error` and never claims pass or fail. Probes that",
+        "look for one good candidate (a runbook, a DR plan, an Alertmanager route) pass when one",
+        'qualifies and report the other candidates as not applicable ("not counted"), with why.',
+        "",
         "This page is generated from `prr/probes/registry.py`",
         "(`python -m prr.probes.catalog_doc > docs/probes.md`).",
     ]
