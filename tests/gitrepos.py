@@ -63,18 +63,22 @@ def probe_findings(
 
 def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """`summary` of one probe's findings, after asserting each is well formed: its probe
-    id, a message, the registry's remediation on failure, 1-based lines, blob evidence."""
+    id, a message, the registry's remediation on failure and none otherwise, 1-based
+    lines, blob evidence."""
     findings = probe_findings(path, probe_id, params)
     for f in findings:
         assert f.probe == probe_id
         assert f.message
-        if f.outcome is Outcome.FAIL:
-            assert f.remediation == PROBES[probe_id].remediation
+        assert f.remediation == (PROBES[probe_id].remediation if f.outcome is Outcome.FAIL else "")
         for loc in f.locations:
             assert loc.line is None or loc.line >= 1
         for proof in f.evidence:
             assert proof.blob
     return summary(findings)
+
+
+def messages(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[str]:
+    return [f.message for f in probe_findings(path, probe_id, params)]
 
 
 def repo_with(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from gitrepos import git, make_repo
 
-from prr.adapters.git_snapshot import EntryKind, GitSnapshot, printable
+from prr.adapters.git_snapshot import EntryKind, GitSnapshot
 from prr.domain.errors import InputError
+from prr.domain.text import printable
 
 
 def test_evidence_comes_from_the_commit_not_the_working_tree(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ PURE_MODULES = (
     "prr.domain.probe_spec",
     "prr.domain.errors",
     "prr.domain.redaction",
+    "prr.domain.text",
     "prr.probes.api",
     "prr.probes.endpoint_api",
     "prr.probes.promql_names",

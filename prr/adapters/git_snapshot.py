@@ -55,11 +55,6 @@ class Blob:
     skipped: str | None = None
 
 
-def printable(path: str) -> str:
-    """A path that is safe to print and store, whatever bytes git gave us."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 class GitSnapshot:
     """Open with `GitSnapshot.open(path, ref)`; close (or use as a context manager) to end
     the cat-file process."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prr.adapters.git_snapshot import printable
 from prr.domain.findings import Finding, Outcome
+from prr.domain.text import printable
 from prr.exit_codes import ExitCode
 from prr.format.findings_json import finding_to_data
 from prr.workflow.probing import ItemEvidence, ProbeReport

@@ -16,7 +16,7 @@ from typing import Any
 from prr import __version__
 from prr import probes as probes_package
 from prr.adapters import worktree
-from prr.adapters.git_snapshot import EntryKind, GitSnapshot, printable
+from prr.adapters.git_snapshot import EntryKind, GitSnapshot
 from prr.adapters.probe_cache import ProbeCache
 from prr.adapters.snapshot_view import SnapshotView, selected_entries
 from prr.adapters.source_tree import source_tree_id
@@ -24,6 +24,7 @@ from prr.domain.checklist import Item, Pack, Requirement
 from prr.domain.errors import InputError
 from prr.domain.findings import Finding, Outcome
 from prr.domain.probe_spec import ProbeKind
+from prr.domain.text import printable
 from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
 from prr.probes.api import RepoProbe
 from prr.probes.endpoint_api import RepoFacts

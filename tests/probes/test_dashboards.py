@@ -5,35 +5,18 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import make_repo, probe_findings, summary
+from gitrepos import check, make_repo, messages, probe_findings
 
-from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.dashboards import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 VALID = "dashboards-valid"
 GOLDEN = "dashboard-golden-signals"
-
-
-def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = probe_findings(path, probe_id, params)
-    for f in findings:
-        assert f.probe == probe_id
-        assert f.remediation == (SPECS[probe_id].remediation if f.outcome is Outcome.FAIL else "")
-        for loc in f.locations:
-            assert loc.line is None or loc.line >= 1
-        assert all(ev.blob for ev in f.evidence)
-    return summary(findings)
-
-
-def messages(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[str]:
-    return [f.message for f in probe_findings(path, probe_id, params)]
 
 
 # ---------------------------------------------------------------------------- fixtures

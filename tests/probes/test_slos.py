@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from gitrepos import make_repo, probe_findings, summary
+from gitrepos import check, make_repo, messages
 
-from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.slos import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
 SLO = "slo-defined"
 POLICY = "error-budget-policy"
-
-
-def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = probe_findings(path, probe_id, params)
-    for f in findings:
-        assert f.probe == probe_id
-        assert f.remediation == (SPECS[probe_id].remediation if f.outcome is Outcome.FAIL else "")
-        for loc in f.locations:
-            assert loc.line is None or loc.line >= 1
-        assert all(ev.blob for ev in f.evidence)
-    return summary(findings)
-
-
-def messages(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[str]:
-    return [f.message for f in probe_findings(path, probe_id, params)]
 
 
 def test_family_declares_exactly_the_two_slo_probes_of_the_registry() -> None:

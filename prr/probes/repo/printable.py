@@ -5,10 +5,12 @@ stripped of control characters so no commit can forge or garble a report line.""
 
 from __future__ import annotations
 
+from prr.domain.text import printable
+
 
 def show(value: object, limit: int = 60) -> str:
     """VALUE clipped to LIMIT characters, with every control character shown as `?`."""
-    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = printable(str(value))
     text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
     return text if len(text) <= limit else text[:limit] + "…"
 
