@@ -78,6 +78,8 @@ def test_answers_write_a_record_and_print_its_path_last(service: tuple[Path, Pat
     assert record_path.parent.parent == repo / ".prr" / "records"
     record = tomllib.loads(record_path.read_text())
     assert record["subject"]["commit"] == git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "rm", "-q", "--cached", "-r", ".prr")  # the tree the record binds: the commit without .prr/
+    assert record["subject"]["source_tree"] == git(repo, "write-tree").strip()
     assert record["verdict"]["ready"] is True
     assert {item["id"]: item["answer"] for item in record["items"]} == {
         "runbooks.present": "unanswered",

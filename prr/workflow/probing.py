@@ -81,7 +81,7 @@ class ProbeReport:
     notes: list[str] = field(default_factory=list)
     uncommitted: list[str] = field(default_factory=list)
     config: ServiceConfig = field(default_factory=ServiceConfig)
-    source_tree: str = ""  # the commit's tree without the service's .prr/ (what a record binds)
+    source_tree: str = ""  # without the service's .prr/ (what a record binds); only when asked
     object_format: str = "sha1"
 
 
@@ -93,6 +93,7 @@ def probe_repository(
     cache: ProbeCache | None = None,
     progress: Progress | None = None,
     live: EndpointSettings | None = None,
+    bind_source_tree: bool = False,
 ) -> ProbeReport:
     """Probe one commit for the pack's items. Endpoint probes run when `live` or the
     committed config names endpoints; otherwise they are listed as waiting."""
@@ -102,7 +103,8 @@ def probe_repository(
         pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
         chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
         report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier, config=config)
-        report.source_tree = source_tree_id(snapshot)
+        if bind_source_tree:  # a few more git calls that only a record needs
+            report.source_tree = source_tree_id(snapshot)
         report.object_format = snapshot.object_format
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)

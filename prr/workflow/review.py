@@ -67,7 +67,7 @@ def review(
     shown = str(answers_path)
     data = read_capped(answers_path, MAX_ANSWERS_BYTES, shown)
     header = peek(shown, data)
-    report = probe_repository(path, ref, pack_ref or header.checklist, header.tier)
+    report = probe_repository(path, ref, pack_ref or header.checklist, header.tier, bind_source_tree=True)
     answers = parse_answers(shown, data, report.pack, report.tier, moment.date())
     outcomes = {
         ev.item.id: ItemOutcome(ev.item.id, answers.answers.get(ev.item.id), ev.findings) for ev in report.items
