@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from gitrepos import make_repo, probe_findings, summary
+from gitrepos import check, make_repo, probe_findings, summary
 
-from prr.domain.findings import Outcome
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.capacity_dr import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
-
-
-def check(path: Path, probe_id: str, params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    findings = probe_findings(path, probe_id, params)
-    for f in findings:
-        assert f.probe == probe_id
-        if f.outcome is Outcome.FAIL:
-            assert f.remediation == SPECS[probe_id].remediation
-    return summary(findings)
 
 
 def test_every_probe_of_the_family_is_declared_in_the_registry() -> None:

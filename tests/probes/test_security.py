@@ -7,22 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from gitrepos import git, make_repo, probe_findings, summary
+from gitrepos import check, git, make_repo, probe_findings, summary
 
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Finding
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.security import PROBES
 
 BY_ID = {probe.id: probe for probe in PROBES}
-
-
-def check(path: Path, probe_id: str) -> list[tuple[str, str]]:
-    findings = probe_findings(path, probe_id)
-    for f in findings:
-        assert f.probe == probe_id
-        if f.outcome is Outcome.FAIL:
-            assert f.remediation == SPECS[probe_id].remediation
-    return summary(findings)
 
 
 def test_every_probe_of_the_family_is_declared_in_the_registry() -> None:
