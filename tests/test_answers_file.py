@@ -17,6 +17,7 @@ import yaml
 from prr.domain.answers import Answer, AnswerKind, Waiver
 from prr.domain.checklist import TIERS, Item, Pack, Section
 from prr.domain.errors import InputError
+from prr.domain.record import Signer
 from prr.exit_codes import ExitCode
 from prr.format.answers_file import AnswersFile, AnswersHeader, parse_answers, peek
 from prr.format.answers_template import render_template
@@ -100,10 +101,13 @@ EXPECTED = AnswersFile(
             AnswerKind.WAIVED,
             waiver=Waiver("SLOs land next quarter", "jane@example.com", dt.date(2027, 1, 31)),
         ),
-        "dr.restore-tested": Answer(AnswerKind.NOT_APPLICABLE, reason="stateless service"),
+        "dr.restore-tested": Answer(
+            AnswerKind.NOT_APPLICABLE,
+            reason="stateless service",
+            links=("https://wiki.example.com/payments/dr", "docs/dr.md"),
+        ),
         "slo.alerts": Answer(AnswerKind.FAIL),
     },
-    links={"dr.restore-tested": ("https://wiki.example.com/payments/dr", "docs/dr.md")},
 )
 
 
@@ -484,7 +488,7 @@ def test_a_template_with_nothing_asked_still_parses() -> None:
     )
     text = render_template(empty, 3)
     assert 'checklist: "no"\n' in text and "answers: {}\n" in text
-    assert parse_answers("t.yaml", text.encode(), empty, 3, TODAY) == AnswersFile("no", 3, {}, {})
+    assert parse_answers("t.yaml", text.encode(), empty, 3, TODAY) == AnswersFile("no", 3, {})
 
 
 @pytest.mark.parametrize("name", ["launch", "migration", "design-review"])
@@ -493,7 +497,7 @@ def test_every_built_in_template_parses_as_is(name: str, tier: int) -> None:
     pack = open_pack(name)
     asked = pack.asked_items(tier)
     blank = render_template(pack, tier)
-    assert parse_answers(f"{name}.yaml", blank.encode(), pack, None, TODAY) == AnswersFile(pack.id, tier, {}, {})
+    assert parse_answers(f"{name}.yaml", blank.encode(), pack, None, TODAY) == AnswersFile(pack.id, tier, {})
     for item in asked:
         assert f'\n  {item.id}: {{answer: ""}}\n' in blank
     prefill = {item.id: ("pass" if n % 3 == 0 else "fail" if n % 3 == 1 else "error") for n, item in enumerate(asked)}
@@ -513,3 +517,44 @@ def test_the_examples_in_the_format_doc_parse_against_the_launch_pack() -> None:
         "dr.restore-tested",
         "alerting.runbook-links",
     }
+
+
+# ------------------------------------------------------------------ declared signers
+
+
+def test_declared_signers_are_read_with_their_roles() -> None:
+    text = (
+        "checklist: launch\ntier: 1\nsigners:\n"
+        "  - {principal: alice@example.com, role: owner}\n"
+        "  - {principal: bob+sre@example.com, role: reviewer}\n"
+        "answers: {}\n"
+    )
+    parsed = parse_answers("a.yaml", text.encode(), PACK, None, TODAY)
+    assert parsed.signers == (Signer("alice@example.com", "owner"), Signer("bob+sre@example.com", "reviewer"))
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "{principal: ../evil, role: owner}",
+            "a.yaml:4:17: principal '../evil' must be one word of letters, digits and . _ + @ - "
+            "(as in allowed_signers; it names the signature file)",
+        ),
+        ("{principal: alice@example.com}", "a.yaml:4:5: signers entry is missing 'role'"),
+        ("{principal: alice@example.com, role: owner, key: x}", "a.yaml:4:49: unknown key 'key' in signers entry"),
+    ],
+)
+def test_a_bad_signer_is_refused_with_its_position(entry: str, expected: str) -> None:
+    text = f"checklist: launch\ntier: 1\nsigners:\n  - {entry}\nanswers: {{}}\n"
+    assert problems(text, source="a.yaml") == [expected]
+
+
+def test_a_signer_declared_twice_is_refused() -> None:
+    text = (
+        "checklist: launch\ntier: 1\nsigners:\n"
+        "  - {principal: alice@example.com, role: owner}\n"
+        "  - {principal: alice@example.com, role: reviewer}\n"
+        "answers: {}\n"
+    )
+    assert problems(text, source="a.yaml") == ["a.yaml:5:17: signer 'alice@example.com' is declared twice"]

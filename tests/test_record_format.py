@@ -330,6 +330,7 @@ def records(draw: st.DrawFn) -> Record:
             draw(_TEXT),
             draw(st.booleans()),
             tuple(draw(st.lists(finding, max_size=2))),
+            tuple(draw(st.lists(_NAME, max_size=3))),
         )
         for item_id in ids
     )

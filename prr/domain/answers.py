@@ -34,3 +34,4 @@ class Answer:
     note: str = ""
     reason: str = ""  # why not applicable
     waiver: Waiver | None = None
+    links: tuple[str, ...] = ()  # evidence the owner points at (URLs or repository paths)

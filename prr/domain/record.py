@@ -118,6 +118,7 @@ class RecordItem:
     reason: str = ""  # item_status(...).reason
     contradicts_probe: bool = False  # the answer says pass but a probe failed (or the reverse)
     findings: tuple[Finding, ...] = ()
+    links: tuple[str, ...] = ()  # evidence the owner pointed at: repository paths, or URLs (redacted)
 
 
 @dataclass(frozen=True)

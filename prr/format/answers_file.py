@@ -33,6 +33,7 @@ from typing import Any
 from prr.domain.answers import Answer, AnswerKind, Waiver
 from prr.domain.checklist import TIERS, Pack
 from prr.domain.errors import InputError, Problem
+from prr.domain.record import Signer
 from prr.format import strict_yaml
 from prr.format.strict_yaml import Map, Node, Scalar, Seq
 from prr.format.typed import Reader, yaml11_surprise
@@ -41,7 +42,10 @@ YAML_SUFFIXES = (".yaml", ".yml")
 TOML_SUFFIXES = (".toml",)
 MAX_BYTES = strict_yaml.MAX_BYTES
 
-TOP_KEYS = ("checklist", "tier", "answers")
+TOP_KEYS = ("checklist", "tier", "answers", "signers")
+SIGNER_KEYS = ("principal", "role")
+# A principal names a signature file (signatures/<principal>.sig): one safe path segment.
+PRINCIPAL = re.compile(r"[A-Za-z0-9_+@-][A-Za-z0-9._+@-]{0,127}")
 ENTRY_KEYS = ("answer", "note", "reason", "approver", "expires", "evidence")
 KINDS = tuple(kind.value for kind in AnswerKind)
 # Which keys each kind of answer may carry, besides `answer` itself.
@@ -64,15 +68,14 @@ _TOML_AT_END = re.compile(r"\s*\(at end of document\)")
 
 @dataclass(frozen=True)
 class AnswersFile:
-    """A parsed answers file. Unanswered items (an empty `answer`) have no entry.
-
-    `links` holds each answer's `evidence` list (URLs or repository paths), for items
-    that gave one."""
+    """A parsed answers file. Unanswered items (an empty `answer`) have no entry; an
+    answer's `evidence` list (URLs or repository paths) is its `links`. `signers` are the
+    people declared to sign the record, with their roles."""
 
     checklist: str
     tier: int
     answers: dict[str, Answer] = field(default_factory=dict)
-    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    signers: tuple[Signer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today:
     doc = reader.mapping(root, "answers file", TOP_KEYS)
     if doc is None:
         raise InputError(problems=reader.problems)
-    required = ("checklist", "answers") if tier is not None else TOP_KEYS
+    required = ("checklist", "answers") if tier is not None else ("checklist", "tier", "answers")
     reader.missing(doc, "answers file", required)
 
     checklist_node = doc.get("checklist")
@@ -145,7 +148,6 @@ def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today:
             effective = given
 
     answers: dict[str, Answer] = {}
-    links: dict[str, tuple[str, ...]] = {}
     answers_node = doc.get("answers")
     if answers_node is not None and not _blank(answers_node):
         entries = reader.mapping(answers_node, "answers")
@@ -166,17 +168,51 @@ def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today:
                     continue
                 read = _read_entry(reader, item.id, value, today)
                 if read is not None:
-                    answers[item.id], evidence = read
-                    if evidence:
-                        links[item.id] = evidence
+                    answers[item.id] = read
+    signers_node = doc.get("signers")
+    signers = () if signers_node is None or _blank(signers_node) else _signers(reader, signers_node)
 
     if reader.problems:
         raise InputError(problems=reader.problems)
     assert effective is not None  # a missing tier was reported above
-    return AnswersFile(checklist=pack.id, tier=effective, answers=answers, links=links)
+    return AnswersFile(checklist=pack.id, tier=effective, answers=answers, signers=signers)
 
 
-def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> tuple[Answer, tuple[str, ...]] | None:
+def _signers(reader: Reader, node: Node) -> tuple[Signer, ...]:
+    """`signers: [{principal: alice@example.com, role: owner}, ...]`, each principal once."""
+    found: dict[str, Signer] = {}
+
+    def one(entry_node: Node, what: str) -> Signer | None:
+        entry = reader.mapping(entry_node, what, SIGNER_KEYS)
+        if entry is None:
+            return None
+        reader.missing(entry, what, SIGNER_KEYS)
+        principal_node, role_node = entry.get("principal"), entry.get("role")
+        principal = reader.text(principal_node, "principal") if principal_node is not None else None
+        role = reader.text(role_node, "role") if role_node is not None else None
+        if principal is None or role is None:
+            return None
+        if not PRINCIPAL.fullmatch(principal):
+            reader.error(
+                principal_node,
+                f"principal {principal!r} must be one word of letters, digits and . _ + @ - "
+                "(as in allowed_signers; it names the signature file)",
+            )
+            return None
+        if principal in found:
+            reader.error(principal_node, f"signer {principal!r} is declared twice")
+            return None
+        if not role.strip() or "\n" in role:
+            reader.error(role_node, "role must be one line of text, e.g. owner or reviewer")
+            return None
+        found[principal] = Signer(principal, role)
+        return found[principal]
+
+    reader.each(node, "signers", one)
+    return tuple(found.values())
+
+
+def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> Answer | None:
     """One item's answer; None when it is unanswered or has problems (already reported)."""
     if _blank(node):
         return None
@@ -237,7 +273,7 @@ def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> tup
         evidence = tuple(reader.each(evidence_node, "evidence", _link(reader)) or ())
     if len(reader.problems) > problems_before:
         return None
-    return Answer(kind=kind, note=note, reason=reason, waiver=waiver), evidence
+    return Answer(kind=kind, note=note, reason=reason, waiver=waiver, links=evidence)
 
 
 def _link(reader: Reader) -> Callable[[Node, str], str | None]:

@@ -33,6 +33,10 @@ How to answer: give each item one of
 Leave {answer: ""} to keep an item unanswered. Any answer may add
 note: "..." and evidence: [URL or path, ...]. Quote text YAML could misread
 ("no", "on", "1.10"). Waivers must expire in the future.
+Declare who will sign the record (principals as in your allowed_signers file):
+  signers:
+    - {principal: alice@example.com, role: owner}
+    - {principal: bob@example.com, role: reviewer}
 Use it with: prr review PATH --no-tui --answers THIS-FILE
 Format: docs/answers-format.md"""
 

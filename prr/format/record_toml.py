@@ -195,6 +195,19 @@ def _tables(spec: tuple[_Field, ...]) -> Check:
     return check
 
 
+def _texts(each: Check) -> Check:
+    """An array of text values, each checked by `each`."""
+
+    def check(path: str, value: Any, out: Out) -> None:
+        if not isinstance(value, list):
+            out.append((path, f"must be an array of text, got {_describe(value)}"))
+            return
+        for index, entry in enumerate(value):
+            each(f"{path}[{index}]", entry, out)
+
+    return check
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -228,6 +241,7 @@ _ITEM = (
     _Field("note", _text(multiline=True)),
     _Field("reason", _LINE),
     _Field("contradicts_probe", _bool),
+    _Field("links", _texts(_NAME)),
     _Field("findings", _tables(_FINDING)),
 )
 _RECORD = (
@@ -407,6 +421,7 @@ def record_to_data(record: Record) -> dict[str, Any]:
                 "note": _nfc(i.note),
                 "reason": _nfc(i.reason),
                 "contradicts_probe": i.contradicts_probe,
+                "links": [_nfc(link) for link in i.links],
                 "findings": [_finding_data(f) for f in i.findings],
             }
             for i in record.items
@@ -452,6 +467,7 @@ def record_from_data(d: dict[str, Any]) -> Record:
                 note=i["note"],
                 reason=i["reason"],
                 contradicts_probe=i["contradicts_probe"],
+                links=tuple(i["links"]),
                 findings=tuple(
                     Finding(
                         probe=f["probe"],
@@ -495,6 +511,8 @@ def _toml_value(value: Any) -> str:
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, list):  # one line, however long: tomli-w breaks long arrays
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     line = tomli_w.dumps({"v": value})
     assert line.startswith("v = ") and line.endswith("\n") and line.count("\n") == 1, line
     return line[4:-1]

@@ -24,6 +24,7 @@ from prr.domain.record import (
     VerdictRef,
     WaiverRef,
 )
+from prr.domain.redaction import redact_url
 from prr.domain.scoring import assess
 from prr.domain.status import ItemOutcome, ItemStatus
 from prr.format.answers_file import parse_answers, peek
@@ -96,7 +97,7 @@ def review(
         ),
         service=ServiceRef(name=_service_name(report), tier=report.tier, owner=report.config.owner),
         verdict=VerdictRef.from_verdict(verdict),
-        signers=(),
+        signers=answers.signers,
         items=tuple(
             _item(ev, answers.answers.get(ev.item.id), statuses[ev.item.id], ev.item.id in contradictions)
             for ev in report.items
@@ -146,6 +147,7 @@ def _item(ev: ItemEvidence, answer: Answer | None, status: ItemStatus, contradic
         note=answer.note if answer else "",
         reason=status.reason,
         contradicts_probe=contradicts,
+        links=tuple(redact_url(link) for link in answer.links) if answer else (),
         findings=ev.findings,
     )
 
