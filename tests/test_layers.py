@@ -30,6 +30,10 @@ PURE_MODULES = (
     "prr.format.record_toml",
     "prr.format.answers_template",
     "prr.probes.registry",
+    "prr.domain.draft",
+    "prr.format.draft_toml",
+    "prr.domain.verification",
+    "prr.domain.rescoring",
 )
 
 

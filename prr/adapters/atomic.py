@@ -1,6 +1,8 @@
 """Atomic file writes: a temporary file in the same folder, fsync, rename, folder fsync.
 
-A reader (or a process killed mid-write) sees the old file or the new one, never half."""
+A reader (or a process killed mid-write) sees the old file or the new one, never half.
+A writer killed before its rename leaves its temporary behind (`.NAME.<random>.tmp`);
+whoever alone writes NAME (holding a lock) removes those with `remove_temporaries`."""
 
 from __future__ import annotations
 
@@ -8,6 +10,11 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+
+def temporary_pattern(name: str) -> str:
+    """The glob matching the temporaries `write_atomic` makes for a file called `name`."""
+    return f".{name}.*.tmp"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -23,8 +30,31 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
+    _sync_folder(path.parent)
+
+
+def remove_atomic(path: Path) -> None:
+    """Delete `path` (if it exists) so that the deletion survives a crash."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+        _sync_folder(path.parent)
+
+
+def remove_temporaries(path: Path) -> list[Path]:
+    """Delete what killed writers of `path` left behind; only safe while no one else
+    can be writing `path`. Returns what was removed."""
+    removed = []
+    for temp in sorted(path.parent.glob(temporary_pattern(path.name))):
+        with contextlib.suppress(FileNotFoundError):  # gone already: that is the goal
+            temp.unlink()
+            removed.append(temp)
+    return removed
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename or deletion in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(handle)
     finally:
-        os.close(folder)
+        os.close(handle)
