@@ -6,8 +6,9 @@ from pathlib import Path
 
 from gitrepos import git, make_repo
 
+from prr.adapters.git_objects import GitObjects
 from prr.adapters.git_snapshot import GitSnapshot
-from prr.adapters.source_tree import source_tree_id
+from prr.adapters.source_tree import source_tree_id, source_tree_of
 
 FILES = {"src/app.py": "print('hi')\n", "README.md": "# svc\n", "run.sh": "#!/bin/sh\n"}
 
@@ -45,3 +46,13 @@ def test_without_a_prr_folder_the_source_tree_is_the_commit_tree(tmp_path: Path)
     repo = make_repo(tmp_path / "r", FILES)
     with GitSnapshot.open(repo) as snapshot:
         assert source_tree_id(snapshot) == git(repo, "rev-parse", "HEAD^{tree}").strip()
+
+
+def test_reading_objects_through_cat_file_gives_the_same_source_tree(tmp_path: Path) -> None:
+    """Verification reads trees through `GitObjects`; it must agree with the snapshot."""
+    repo = make_repo(tmp_path / "r", {"services/api/main.go": "package main\n", "a b/ü.txt": "x\n"})
+    make_repo(repo, {"services/api/.prr/records/r/record.toml": "x = 1\n", ".prr/config.toml": "[service]\n"})
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    for folder, prefix in ((repo, ""), (repo / "services" / "api", "services/api")):
+        with GitSnapshot.open(folder) as snapshot, GitObjects.open(folder) as objects:
+            assert source_tree_of(objects, commit, prefix) == source_tree_id(snapshot)

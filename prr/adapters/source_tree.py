@@ -8,27 +8,42 @@ format); nothing is written to the repository's object database."""
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 from prr.adapters.git_snapshot import GitSnapshot
 
 PRR_FOLDER = ".prr"
 
 
+class Trees(Protocol):
+    """What the computation reads: a tree's entries, and an object id by name."""
+
+    def tree_entries(self, tree: str) -> list[tuple[str, str, str]]: ...
+
+    def rev_parse(self, spec: str) -> str: ...
+
+
 def source_tree_id(snapshot: GitSnapshot) -> str:
     """The tree id of `snapshot.commit` with `<service folder>/.prr` left out."""
-    parts = [*snapshot.prefix.split("/"), PRR_FOLDER] if snapshot.prefix else [PRR_FOLDER]
-    chain = [snapshot.tree_entries(f"{snapshot.commit}^{{tree}}")]
+    return source_tree_of(snapshot, snapshot.commit, snapshot.prefix)
+
+
+def source_tree_of(trees: Trees, commit: str, prefix: str) -> str:
+    """The tree id of COMMIT with `<prefix>/.prr` left out."""
+    object_format = "sha256" if len(commit) == 64 else "sha1"
+    parts = [*prefix.split("/"), PRR_FOLDER] if prefix else [PRR_FOLDER]
+    chain = [trees.tree_entries(f"{commit}^{{tree}}")]
     for part in parts[:-1]:
         sub = next((e for e in chain[-1] if e[1] == part and e[0] == "40000"), None)
         if sub is None:
-            return snapshot.rev_parse(f"{snapshot.commit}^{{tree}}")  # no such folder: nothing to leave out
-        chain.append(snapshot.tree_entries(sub[2]))
+            return trees.rev_parse(f"{commit}^{{tree}}")  # no such folder: nothing to leave out
+        chain.append(trees.tree_entries(sub[2]))
     if not any(name == parts[-1] for _, name, _ in chain[-1]):
-        return snapshot.rev_parse(f"{snapshot.commit}^{{tree}}")
-    oid = _hash_tree([e for e in chain[-1] if e[1] != parts[-1]], snapshot.object_format)
+        return trees.rev_parse(f"{commit}^{{tree}}")
+    oid = _hash_tree([e for e in chain[-1] if e[1] != parts[-1]], object_format)
     for level in range(len(chain) - 2, -1, -1):
         name = parts[level]
-        oid = _hash_tree([(m, n, oid if n == name else o) for m, n, o in chain[level]], snapshot.object_format)
+        oid = _hash_tree([(m, n, oid if n == name else o) for m, n, o in chain[level]], object_format)
     return oid
 
 

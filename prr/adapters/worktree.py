@@ -15,14 +15,16 @@ _CAP = 4 * 1024 * 1024
 def differs(top: Path, path: str, oid: str) -> bool:
     """True when the working-tree file at `path` is missing, not a regular file reached
     without symlinks, or has content other than blob `oid`."""
-    data = _read_no_follow(top, path)
+    data = read_no_follow(top, path)
     if data is None:
         return True
     algorithm = hashlib.sha256 if len(oid) == 64 else hashlib.sha1
     return algorithm(b"blob %d\0" % len(data) + data).hexdigest() != oid
 
 
-def _read_no_follow(top: Path, path: str) -> bytes | None:
+def read_no_follow(top: Path, path: str, cap: int = _CAP) -> bytes | None:
+    """The regular file at `path` (relative to `top`), reached without following any
+    symlink; None when there is none or it is over `cap` bytes."""
     parts = path.encode("utf-8", "surrogateescape").split(b"/")
     if any(part in (b"", b".", b"..") for part in parts):
         return None
@@ -44,5 +46,5 @@ def _read_no_follow(top: Path, path: str) -> bytes | None:
     with os.fdopen(file_fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
-        data = handle.read(_CAP + 1)
-    return data if len(data) <= _CAP else None
+        data = handle.read(cap + 1)
+    return data if len(data) <= cap else None

@@ -21,6 +21,11 @@ COMMANDS = {
     "checklists": "prr.cli.checklists_cmd:checklists",
     "probe": "prr.cli.probe_cmd:probe",
     "review": "prr.cli.review_cmd:review",
+    "sign": "prr.cli.sign_cmd:sign_command",
+    "commit": "prr.cli.commit_cmd:commit_command",
+    "verify": "prr.cli.verify_cmd:verify_command",
+    "check": "prr.cli.check_cmd:check_command",
+    "log": "prr.cli.log_cmd:log_command",
 }
 
 

@@ -8,6 +8,7 @@ import click
 
 from prr.exit_codes import ExitCode
 from prr.workflow import review as workflow
+from prr.workflow.committing import commit_record
 
 
 @click.command("review")
@@ -18,6 +19,7 @@ from prr.workflow import review as workflow
 @click.option("--ref", default="HEAD", show_default=True, help="The commit reviewed.")
 @click.option("--checklist", "pack", metavar="NAME|FILE", help="Pack (default: the answers file's, config, launch).")
 @click.option("--tier", type=click.IntRange(0, 3), help="Tier for --template (default: config, else 1).")
+@click.option("--commit", "commit", is_flag=True, help="Commit the new record's folder (only it) after writing it.")
 def review(
     path: Path,
     no_tui: bool,
@@ -26,6 +28,7 @@ def review(
     ref: str,
     pack: str | None,
     tier: int | None,
+    commit: bool,
 ) -> None:
     """Review the service at PATH: print a template, or write a record from answers.
 
@@ -35,15 +38,20 @@ def review(
         raise click.UsageError("the review app is not in this release yet: use --no-tui with --template or --answers")
     if want_template == (answers is not None):
         raise click.UsageError("give exactly one of --template and --answers")
+    if commit and want_template:
+        raise click.UsageError("--commit goes with --answers: a template is not a record")
     if want_template:
         click.echo(workflow.template(path, ref, pack, tier), nl=False)
         return
     assert answers is not None
     written = workflow.review(path, answers, ref, pack)
+    committed = commit_record(written.path) if commit else None
     verdict = written.record.verdict
     state = "ready" if verdict.ready else "not ready"
     click.echo(f"Verdict: {state} ({verdict.scorer} {verdict.scorer_version}), score {verdict.score}")
     for blocker in verdict.blockers:
         click.echo(f"  blocker {blocker.item}: {blocker.reason}")
+    if committed is not None:
+        click.echo(f"Committed {len(committed.paths)} file(s) on {committed.branch} as {committed.commit[:12]}")
     click.echo(str(written.path))
     raise click.exceptions.Exit(ExitCode.READY if verdict.ready else ExitCode.NOT_READY)

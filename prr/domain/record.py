@@ -7,6 +7,7 @@ signature, so these dataclasses are what a record *means*, never a way to rewrit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +16,9 @@ from prr.domain.status import State
 from prr.domain.verdict import Verdict
 
 RECORD_FORMAT = "prr.record/1"
+# A signer's principal names their signature file (signatures/<principal>.sig), so it is
+# one safe path segment; allowed_signers principals are usually email addresses.
+PRINCIPAL = re.compile(r"[A-Za-z0-9_+@-][A-Za-z0-9._+@-]{0,127}")
 
 
 class ObjectFormat(StrEnum):

@@ -33,7 +33,7 @@ from typing import Any
 from prr.domain.answers import Answer, AnswerKind, Waiver
 from prr.domain.checklist import TIERS, Pack
 from prr.domain.errors import InputError, Problem
-from prr.domain.record import Signer
+from prr.domain.record import PRINCIPAL, Signer
 from prr.format import strict_yaml
 from prr.format.strict_yaml import Map, Node, Scalar, Seq
 from prr.format.typed import Reader, yaml11_surprise
@@ -44,8 +44,6 @@ MAX_BYTES = strict_yaml.MAX_BYTES
 
 TOP_KEYS = ("checklist", "tier", "answers", "signers")
 SIGNER_KEYS = ("principal", "role")
-# A principal names a signature file (signatures/<principal>.sig): one safe path segment.
-PRINCIPAL = re.compile(r"[A-Za-z0-9_+@-][A-Za-z0-9._+@-]{0,127}")
 ENTRY_KEYS = ("answer", "note", "reason", "approver", "expires", "evidence")
 KINDS = tuple(kind.value for kind in AnswerKind)
 # Which keys each kind of answer may carry, besides `answer` itself.

@@ -31,6 +31,7 @@ from prr.format.answers_file import parse_answers, peek
 from prr.format.answers_template import render_template
 from prr.format.record_toml import dumps
 from prr.workflow.probing import ItemEvidence, ProbeReport, probe_repository
+from prr.workflow.prr_folder import ensure_attributes
 from prr.workflow.scorers import evaluate
 
 RECORDS = ".prr/records"
@@ -112,6 +113,7 @@ def review(
     target = folder / "record.toml"
     if target.exists():
         raise InputError(f"{target}: a record with this id exists; records are written once")
+    ensure_attributes(report.top / report.prefix)
     write_atomic(target, dumps(record))
     return Written(target, record)
 

@@ -1,0 +1,199 @@
+"""Read-only access to a repository's objects, for verifying records long after a review.
+
+Unlike `GitSnapshot`, nothing is listed up front: verification reads a few trees and blobs
+per record (the record folders, the reviewed commit's tree) through git's persistent
+`cat-file --batch` process, and asks git for one diff when it must say what changed. The
+same hardening applies: the `-c` settings of `git_snapshot.SAFE_CONFIG`, an explicit
+`--git-dir`, refs resolved once after `--end-of-options`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from prr.adapters import git_snapshot
+from prr.adapters.git_snapshot import SAFE_CONFIG
+from prr.domain.errors import InputError, ToolError
+
+MAX_BLOB_BYTES = 1024 * 1024
+TREE = "40000"
+_ENTRY = re.compile(rb"(\d+) ([^\0]*)\0")
+
+
+@dataclass(frozen=True)
+class FileAt:
+    """A regular file in a commit's tree."""
+
+    path: str  # relative to the repository top
+    oid: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    oid: str
+    tree: str
+    committed: dt.datetime  # the committer date, UTC
+
+
+class GitObjects:
+    """Open with `GitObjects.open(path)`; close (or use as a context manager) to end git's
+    cat-file process."""
+
+    def __init__(self, top: Path, git_dir: Path, prefix: str, g: git.Git):
+        self.top = top
+        self.git_dir = git_dir
+        self.prefix = prefix  # PATH's folder inside the repository, "" at the top
+        self._git = g
+        self._trees: dict[str, list[tuple[str, str, str]]] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> GitObjects:
+        top, git_dir, prefix = git_snapshot._discover(path)
+        g = git.Git(str(top))
+        g.update_environment(**git_snapshot._ENV)
+        g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
+        return cls(top, git_dir, prefix, g)
+
+    def __enter__(self) -> GitObjects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._git.clear_cache()
+
+    def resolve(self, ref: str) -> str:
+        """The commit id REF names (InputError when there is none)."""
+        return git_snapshot._resolve(self._git, ref)
+
+    def rev_parse(self, spec: str) -> str:
+        """The object id `spec` names ("<commit>^{tree}"), through cat-file, not a process."""
+        return self._object(spec)[0]
+
+    def commit(self, oid: str) -> CommitInfo:
+        found, kind, data = self._object(oid)
+        if kind != "commit":
+            raise InputError(f"{oid}: not a commit")
+        headers = data.split(b"\n\n", 1)[0].decode("utf-8", "replace").splitlines()
+        tree = next(line[5:] for line in headers if line.startswith("tree "))
+        committer = next(line for line in headers if line.startswith("committer "))
+        seconds = int(committer.rsplit(" ", 2)[1])
+        return CommitInfo(found, tree, dt.datetime.fromtimestamp(seconds, dt.UTC))
+
+    def tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
+        """(mode, name, oid) of one tree's entries, modes as stored ("40000" for subtrees)."""
+        cached = self._trees.get(tree)
+        if cached is not None:
+            return cached
+        oid, kind, data = self._object(tree)
+        if kind != "tree":
+            raise InputError(f"{tree}: not a tree")
+        size = len(oid) // 2
+        entries, position = [], 0
+        while position < len(data):
+            match = _ENTRY.match(data, position)
+            if match is None:
+                raise ToolError(f"{self.top}: git tree {oid} is damaged")
+            end = match.end() + size
+            entries.append(
+                (match[1].decode(), match[2].decode("utf-8", "surrogateescape"), data[match.end() : end].hex())
+            )
+            position = end
+        self._trees[tree] = entries
+        return entries
+
+    def lookup(self, commit: str, path: str) -> tuple[str, str] | None:
+        """(mode, oid) of PATH in COMMIT's tree, or None when it is not there."""
+        tree = self.commit(commit).tree
+        parts = [part for part in path.split("/") if part]
+        mode = TREE
+        for part in parts:
+            if mode != TREE:
+                return None
+            entry = next((e for e in self.tree_entries(tree) if e[1] == part), None)
+            if entry is None:
+                return None
+            mode, tree = entry[0], entry[2]
+        return mode, tree
+
+    def files(self, commit: str, folder: str) -> Iterator[FileAt]:
+        """Every regular file under FOLDER in COMMIT (symlinks and submodules left out)."""
+        found = self.lookup(commit, folder)
+        if found is None or found[0] != TREE:
+            return
+        stack = [(folder.strip("/"), found[1])]
+        while stack:
+            base, tree = stack.pop()
+            for mode, name, oid in self.tree_entries(tree):
+                path = f"{base}/{name}" if base else name
+                if mode == TREE:
+                    stack.append((path, oid))
+                elif mode in ("100644", "100755"):
+                    yield FileAt(path, oid)
+
+    def blob(self, oid: str, shown: str, cap: int = MAX_BLOB_BYTES) -> bytes:
+        found, kind, size = self._header(oid)
+        if kind != "blob":
+            raise InputError(f"{shown}: not a file")
+        if size > cap:
+            raise InputError(f"{shown}: {size:,} bytes, over the {cap:,}-byte cap")
+        return self._object(found)[2]
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """Paths that differ between two commits' trees (renames as a deletion and an addition)."""
+        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "diff-tree", "-r", "-z",
+                "--no-renames", "--name-only", "--end-of-options", old, new]  # fmt: skip
+        try:
+            raw = bytes(self._git.execute(argv, stdout_as_string=False))
+        except git.GitCommandError as exc:
+            raise ToolError(f"{self.top}: git diff-tree failed: {str(exc.stderr).strip()}") from None
+        return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+
+    def added(self, ref: str, pattern: str) -> list[tuple[str, str]]:
+        """(commit, path) for every file matching the glob PATTERN that a commit in REF's
+        history added, newest first."""
+        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "log", "--no-renames",
+                "--diff-filter=A", "--name-only", "-z", "--format=%x01%H", "--end-of-options", ref, "--",
+                f":(glob){pattern}"]  # fmt: skip
+        try:
+            raw = bytes(self._git.execute(argv, stdout_as_string=False))
+        except git.GitCommandError as exc:
+            raise ToolError(f"{self.top}: git log failed: {str(exc.stderr).strip()}") from None
+        found = []
+        for chunk in raw.split(b"\x01")[1:]:
+            head, _, names = chunk.partition(b"\n")
+            commit = head.strip(b"\0").decode()
+            found += [(commit, n.decode("utf-8", "surrogateescape")) for n in names.split(b"\0") if n.strip()]
+        return found
+
+    def config(self, key: str) -> str | None:
+        """A git config value as git resolves it for this repository (user, then repository settings)."""
+        try:
+            value = self._git.config("--get", "--end-of-options", key)
+        except git.GitCommandError:
+            return None  # not set
+        return str(value).strip() or None
+
+    def _header(self, name: str) -> tuple[str, str, int]:
+        try:
+            oid, kind, size = self._git.get_object_header(name)
+        except ValueError:
+            raise InputError(f"{name}: object not available (a partial or damaged clone?)") from None
+        return oid.decode() if isinstance(oid, bytes) else str(oid), _text(kind), int(size)
+
+    def _object(self, name: str) -> tuple[str, str, bytes]:
+        try:
+            oid, kind, _, data = self._git.get_object_data(name)
+        except ValueError:
+            raise InputError(f"{name}: object not available (a partial or damaged clone?)") from None
+        return oid.decode() if isinstance(oid, bytes) else str(oid), _text(kind), bytes(data)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

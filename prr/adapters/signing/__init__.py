@@ -1,0 +1,1 @@
+"""Signing adapters: SSH keys, SSH signatures (SSHSIG), allowed signers, revocation, ssh-keygen."""

@@ -1,0 +1,200 @@
+"""`prr verify`: every review record at a ref, checked offline from git objects.
+
+For each record folder (`<service>/.prr/records/<id>/`): the record parses; every
+`signatures/<principal>.sig` is a valid signature by an allowed signer; the record is
+bound to what it claims (its folder and service, the reviewed commit's source tree, the
+checklist's bytes, the items asked, the verdict its scorer gives); enough distinct
+people signed for the tier; and it has not expired. What changed since the review at
+the ref is reported too (stale). Nothing is read from the working tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from prr.adapters.git_objects import FileAt, GitObjects
+from prr.adapters.source_tree import PRR_FOLDER, source_tree_of
+from prr.domain.errors import InputError
+from prr.domain.record import Record
+from prr.domain.verification import SignatureResult, Verification, signoff_problem
+from prr.format.record_toml import loads
+from prr.workflow.record_binding import Packs, binding_failures
+from prr.workflow.record_location import RECORD_FILE, RECORDS, SIGNATURES, scope
+from prr.workflow.signature_checks import check_signature
+from prr.workflow.trust import IN_REPOSITORY_NOTE, Trust, load_trust
+
+MAX_RECORD_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    ref: str = "HEAD"
+    allowed_signers: Path | None = None
+    revoked: Path | None = None
+    repository_signers: str | None = None  # a committed allowed_signers file, trusted only when asked
+    checklist: Path | None = None  # the pack file for records not made with a built-in pack
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    commit: str  # the ref, resolved
+    service_folder: str
+    trust: str  # which allowed_signers file was trusted
+    weaker_trust: bool
+    results: list[Verification]
+
+    @property
+    def all_valid(self) -> bool:
+        return bool(self.results) and all(not r.failures and not r.expired for r in self.results)
+
+
+def verify(path: Path, options: VerifyOptions) -> VerifyReport:
+    """Verify the records of the service at PATH (or the one record PATH names)."""
+    with session(path, options) as opened:
+        folders = opened.folders()
+        if opened.only is not None and opened.only not in folders:
+            where = posixpath.join(opened.service, RECORDS, opened.only)
+            raise InputError(f"{where}: no record committed there at {options.ref}")
+        results = [opened.checker.check(name, files) for name, files in sorted(folders.items())]
+    return VerifyReport(opened.commit, opened.service, opened.trust.shown, opened.trust.weaker, results)
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open repository with the trust and packs one verification run uses."""
+
+    objects: GitObjects
+    commit: str  # the ref verified at
+    service: str
+    only: str | None  # a record id when PATH named one record
+    trust: Trust
+    checker: Checker
+
+    def folders(self, commit: str | None = None) -> dict[str, list[FileAt]]:
+        """The record folders committed at COMMIT (default: the ref), by record id."""
+        return _record_folders(self.objects, commit or self.commit, self.service, self.only)
+
+
+@contextmanager
+def session(path: Path, options: VerifyOptions) -> Iterator[Session]:
+    now = (options.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    with GitObjects.open(path) as objects, tempfile.TemporaryDirectory(prefix="prr-verify-") as scratch:
+        commit = objects.resolve(options.ref)
+        service, only = scope(objects.prefix)
+        trust = load_trust(
+            objects, commit, options.allowed_signers, options.revoked, options.repository_signers, Path(scratch)
+        )
+        checker = Checker(objects, commit, service, trust, Packs(given=options.checklist), now)
+        yield Session(objects, commit, service, only, trust, checker)
+
+
+def _record_folders(objects: GitObjects, commit: str, service: str, only: str | None) -> dict[str, list[FileAt]]:
+    base = posixpath.join(service, RECORDS) if service else RECORDS
+    folders: dict[str, list[FileAt]] = defaultdict(list)
+    for file in objects.files(commit, base if only is None else posixpath.join(base, only)):
+        name = file.path[len(base) + 1 :].split("/", 1)[0]
+        folders[name].append(file)
+    return {name: files for name, files in folders.items() if any(f.path.endswith(f"/{RECORD_FILE}") for f in files)}
+
+
+class Checker:
+    """Checks one record folder; staleness is judged against the ref."""
+
+    def __init__(self, objects: GitObjects, commit: str, service: str, trust: Trust, packs: Packs, now: dt.datetime):
+        self.objects, self.commit, self.service = objects, commit, service
+        self.trust, self.packs, self.now = trust, packs, now
+        self._current_tree: str | None = None
+
+    def check(self, name: str, files: list[FileAt]) -> Verification:
+        base = posixpath.join(self.service, RECORDS, name)
+        record_path = f"{base}/{RECORD_FILE}"
+        by_path = {f.path: f for f in files}
+        data = self.objects.blob(by_path[record_path].oid, record_path, MAX_RECORD_BYTES)
+        try:
+            record = loads(data, record_path)
+        except InputError as exc:
+            return Verification(record_path, None, failures=tuple(exc.lines()))
+        failures = self._placement(record, name)
+        unbound = self._subject(record)
+        failures += unbound
+        pack, bound = binding_failures(record, self.packs)
+        failures += bound
+        signatures = self._signatures(record, data, base, files, record_path)
+        failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
+        signed = [(s.principal, s.fingerprint) for s in signatures if s.valid]
+        if pack is not None:
+            problem = signoff_problem(pack.signoff.get(record.service.tier, 1), signed, record.service.tier)
+            if problem:
+                failures.append(problem)
+        notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
+        notes += [f"{f.path}: not a signature file (ignored)" for f in files if _stray(f.path, base, record_path)]
+        return Verification(
+            record_path,
+            record,
+            tuple(signatures),
+            tuple(failures),
+            expired=self.now >= record.expires,
+            changed=() if unbound else tuple(self._changed(record)),
+            notes=tuple(notes),
+        )
+
+    def _placement(self, record: Record, name: str) -> list[str]:
+        """A record copied into another folder or service is a replay, not a review."""
+        failures = []
+        if record.id != name:
+            failures.append(f"record id {record.id!r} does not match its folder {name!r}")
+        if record.subject.service_folder != self.service:
+            where = self.service or "the repository top"
+            failures.append(f"record is for service folder {record.subject.service_folder!r} but is kept in {where}")
+        return failures
+
+    def _subject(self, record: Record) -> list[str]:
+        subject = record.subject
+        if len(subject.commit) != len(self.commit):
+            return [f"subject.object_format is {subject.object_format}, but this repository uses another"]
+        try:
+            self.objects.commit(subject.commit)
+        except InputError:
+            return [f"reviewed commit {subject.commit} is not in this repository"]
+        tree = source_tree_of(self.objects, subject.commit, subject.service_folder)
+        if tree != subject.source_tree:
+            return [f"source tree {subject.source_tree} is not the tree of commit {subject.commit[:12]} ({tree})"]
+        return []
+
+    def _signatures(
+        self, record: Record, data: bytes, base: str, files: list[FileAt], record_path: str
+    ) -> list[SignatureResult]:
+        declared = tuple(s.principal for s in record.signers)
+        results = []
+        for file in sorted(files, key=lambda f: f.path):
+            folder, _, filename = file.path.rpartition("/")
+            if folder != f"{base}/{SIGNATURES}" or not filename.endswith(".sig"):
+                continue
+            armored = self.objects.blob(file.oid, file.path, 64 * 1024)
+            principal = filename.removesuffix(".sig")
+            results.append(
+                check_signature(data, armored, principal, file.path, record_path, self.trust, record.created, declared)
+            )
+        return results
+
+    def _changed(self, record: Record) -> list[str]:
+        """Paths changed between the reviewed commit and the ref, outside the service's .prr/."""
+        if self._current_tree is None:
+            self._current_tree = source_tree_of(self.objects, self.commit, self.service)
+        if record.subject.source_tree == self._current_tree:
+            return []
+        own = posixpath.join(record.subject.service_folder, PRR_FOLDER) + "/"
+        changed = self.objects.changed_paths(record.subject.commit, self.commit)
+        return [path for path in changed if not path.startswith(own)] or ["(the tree differs)"]
+
+
+def _stray(path: str, base: str, record_path: str) -> bool:
+    folder, _, filename = path.rpartition("/")
+    return path != record_path and not (folder == f"{base}/{SIGNATURES}" and filename.endswith(".sig"))

@@ -1,0 +1,219 @@
+"""`prr verify`: records and signatures read from git objects, every failure named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run
+from gitrepos import git
+from records import NOW, allowed, commit_all, keys, reviewed_repo, sign_all
+from signing.sshkeys import sign as ssh_sign
+from signing.sshkeys import ssh_keygen
+
+from prr.domain.verification import RecordStatus
+from prr.workflow.signing import sign
+from prr.workflow.verifying import VerifyOptions, verify
+
+Prr = Callable[..., Run]
+TWO = ("alice@example.com", "bob@example.com")
+
+
+@pytest.fixture
+def signed(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A tier-1 record signed by two people and committed: (repo, record, allowed_signers)."""
+    repo, record = reviewed_repo(tmp_path)
+    keyring = keys(tmp_path, *TWO)
+    sign_all(record, keyring)
+    commit_all(repo)
+    return repo, record, allowed(tmp_path, keyring)
+
+
+def verified(repo: Path, allowed_signers: Path, **options: object):
+    report = verify(repo, VerifyOptions(allowed_signers=allowed_signers, **options))  # type: ignore[arg-type]
+    assert len(report.results) == 1
+    return report.results[0]
+
+
+def tamper(repo: Path, record: Path, change: Callable[[bytes], bytes]) -> None:
+    record.write_bytes(change(record.read_bytes()))
+    commit_all(repo, "tamper")
+
+
+def test_a_record_signed_by_two_keys_verifies_with_prr_and_with_plain_ssh_keygen(
+    signed: tuple[Path, Path, Path], prr: Prr
+) -> None:
+    repo, record, allowed_signers = signed
+    result = prr("verify", str(repo), "--allowed-signers", str(allowed_signers))
+    assert result.code == 0, result.out + result.err
+    assert "1 valid" in result.out
+    commands = [line.strip() for line in result.out.splitlines() if line.strip().startswith("ssh-keygen -Y verify")]
+    assert len(commands) == 2
+    for principal in TWO:
+        signature = record.parent / "signatures" / f"{principal}.sig"
+        done = ssh_keygen("-Y", "verify", "-f", allowed_signers, "-I", principal, "-n", "prr-record-v1@prr",
+                          "-s", signature, stdin=record.read_bytes(), check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    import subprocess
+
+    for command in commands:  # the printed commands work as they are, from the repository top
+        assert subprocess.run(command, shell=True, cwd=repo, capture_output=True).returncode == 0, command
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("a flipped byte", lambda data: data[:200] + bytes([data[200] ^ 1]) + data[201:]),
+        ("CRLF line endings", lambda data: data.replace(b"\n", b"\r\n")),
+        ("an added newline", lambda data: data + b"\n"),
+    ],
+)
+def test_any_change_to_the_signed_bytes_invalidates_every_signature(
+    signed: tuple[Path, Path, Path], name: str, change: Callable[[bytes], bytes]
+) -> None:
+    repo, record, allowed_signers = signed
+    tamper(repo, record, change)
+    result = verified(repo, allowed_signers)
+    assert result.status is RecordStatus.INVALID
+    assert [s.valid for s in result.signatures] == [False, False] or result.record is None
+
+
+def test_a_signature_in_another_namespace_is_refused(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    keyring = keys(tmp_path, "alice@example.com")
+    folder = record.parent / "signatures"
+    folder.mkdir()
+    (folder / "alice@example.com.sig").write_bytes(ssh_sign(keyring["alice@example.com"], record.read_bytes(), "git"))
+    commit_all(repo)
+    result = verified(repo, allowed(tmp_path, keyring))
+    assert result.status is RecordStatus.INVALID
+    assert "namespace is 'git', expected 'prr-record-v1@prr'" in result.signatures[0].reason
+
+
+def test_a_signer_missing_from_allowed_signers_is_refused(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    keyring = keys(tmp_path, "alice@example.com", "mallory@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    only_alice = allowed(tmp_path, {"alice@example.com": keyring["alice@example.com"]})
+    result = verified(repo, only_alice)
+    assert result.status is RecordStatus.INVALID
+    assert [s.principal for s in result.signatures if not s.valid] == ["mallory@example.com"]
+    assert "mallory@example.com is not allowed to sign" in result.signatures[1].reason
+
+
+def test_a_key_no_longer_valid_at_the_records_time_is_refused(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    result = verified(repo, allowed(tmp_path, keyring, 'valid-before="20261001Z"'))
+    assert result.status is RecordStatus.INVALID
+    assert "valid" in result.signatures[0].reason and "2026-10-01" in result.signatures[0].reason
+
+
+def test_a_revoked_key_is_refused(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    revoked = tmp_path / "revoked_keys"
+    revoked.write_text(keyring["alice@example.com"].public.read_text())
+    result = verified(repo, allowed(tmp_path, keyring), revoked=revoked)
+    assert result.status is RecordStatus.INVALID
+    assert "revoked" in result.signatures[0].reason
+
+
+def test_an_expired_record_fails_verification(signed: tuple[Path, Path, Path]) -> None:
+    repo, _, allowed_signers = signed
+    result = verified(repo, allowed_signers, now=NOW + dt.timedelta(days=400))
+    assert result.status is RecordStatus.EXPIRED
+    report = verify(repo, VerifyOptions(allowed_signers=allowed_signers, now=NOW + dt.timedelta(days=400)))
+    assert not report.all_valid
+
+
+def test_one_key_under_two_principals_counts_as_one_signer(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=1)
+    key = keys(tmp_path, "alice@example.com")["alice@example.com"]
+    sign_all(record, {"alice@example.com": key, "alice.laptop@example.com": key})
+    commit_all(repo)
+    result = verified(repo, allowed(tmp_path, {"alice@example.com": key, "alice.laptop@example.com": key}))
+    assert all(s.valid for s in result.signatures)
+    assert result.failures == ("signed by 1 distinct signer; tier 1 needs 2",)
+
+
+def test_an_unsigned_record_is_not_valid(tmp_path: Path) -> None:
+    repo, _ = reviewed_repo(tmp_path, tier=3)
+    commit_all(repo)
+    result = verified(repo, allowed(tmp_path, keys(tmp_path, "alice@example.com")))
+    assert result.failures == ("not signed: tier 3 needs 1 distinct signer",)
+
+
+def test_a_record_copied_to_another_service_is_a_replay(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    copy = repo / "services" / "other" / ".prr" / "records" / record.parent.name
+    copy.parent.mkdir(parents=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "record")
+    import shutil
+
+    shutil.copytree(record.parent, copy)
+    commit_all(repo, "replay")
+    report = verify(repo / "services" / "other", VerifyOptions(allowed_signers=allowed(tmp_path, keyring)))
+    assert report.results[0].failures == ("record is for service folder '' but is kept in services/other",)
+
+
+def test_a_code_change_after_the_review_makes_it_stale_but_prr_files_do_not(
+    signed: tuple[Path, Path, Path],
+) -> None:
+    repo, _, allowed_signers = signed
+    (repo / ".prr" / "notes.md").write_text("meeting notes\n")
+    commit_all(repo, "only .prr")
+    assert verified(repo, allowed_signers).status is RecordStatus.VALID
+    (repo / "src" / "app.py").write_text("print('changed')\n")
+    commit_all(repo, "code")
+    result = verified(repo, allowed_signers)
+    assert result.status is RecordStatus.STALE
+    assert result.changed == ("src/app.py",)
+
+
+def test_records_are_read_from_the_commit_not_the_working_tree(signed: tuple[Path, Path, Path]) -> None:
+    repo, record, allowed_signers = signed
+    record.write_bytes(record.read_bytes() + b"# edited on disk\n")  # uncommitted
+    assert verified(repo, allowed_signers).status is RecordStatus.VALID
+
+
+def test_an_allowed_signers_file_inside_the_repository_needs_asking_and_is_reported_weaker(
+    signed: tuple[Path, Path, Path], prr: Prr
+) -> None:
+    repo, _, allowed_signers = signed
+    inside = repo / "allowed_signers"
+    inside.write_text(allowed_signers.read_text())
+    refused = prr("verify", str(repo), "--allowed-signers", str(inside))
+    assert refused.code == 2
+    assert "inside the repository under review" in refused.err and "--repository-signers allowed_signers" in refused.err
+    commit_all(repo, "signers in repo")
+    weaker = prr("verify", str(repo), "--repository-signers", "allowed_signers")
+    assert weaker.code == 0, weaker.err
+    assert "weaker" in weaker.out
+
+
+def test_without_any_allowed_signers_verify_says_what_to_pass(signed: tuple[Path, Path, Path], prr: Prr) -> None:
+    repo, _, _ = signed
+    result = prr("verify", str(repo))
+    assert result.code == 2
+    assert result.err.strip() == (
+        "prr: no allowed_signers file: pass --allowed-signers FILE (OpenSSH format, kept outside the repository), "
+        "or set git config gpg.ssh.allowedSignersFile"
+    )
+
+
+def test_signing_twice_as_the_same_principal_is_refused(signed: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, record, _ = signed
+    key = tmp_path / "keys" / "alice"
+    with pytest.raises(Exception, match="already signed this record"):
+        sign(record, str(key), "alice@example.com")
