@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def build(folder: Path, count: int) -> tuple[Path, Path, Path]:
     answers.write_text("checklist: launch\ntier: 3\nanswers: {}\n")
     first = review(repo, answers, now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     template = loads(first.path.read_bytes(), str(first.path))
-    first.path.unlink()
+    shutil.rmtree(first.path.parent)
     key = folder / "key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     allowed = folder / "allowed_signers"

@@ -9,7 +9,9 @@ same hardening applies: the `-c` settings of `git_snapshot.SAFE_CONFIG`, an expl
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,8 @@ class GitObjects:
         self.prefix = prefix  # PATH's folder inside the repository, "" at the top
         self._git = g
         self._trees: dict[str, list[tuple[str, str, str]]] = {}
+        self._commits: dict[str, CommitInfo] = {}
+        self._blobs: dict[str, bytes | int] = {}  # prefetched: the data, or the size when over the cap
 
     @classmethod
     def open(cls, path: Path) -> GitObjects:
@@ -77,6 +81,8 @@ class GitObjects:
         return self._object(spec)[0]
 
     def commit(self, oid: str) -> CommitInfo:
+        if oid in self._commits:
+            return self._commits[oid]
         found, kind, data = self._object(oid)
         if kind != "commit":
             raise InputError(f"{oid}: not a commit")
@@ -84,7 +90,8 @@ class GitObjects:
         tree = next(line[5:] for line in headers if line.startswith("tree "))
         committer = next(line for line in headers if line.startswith("committer "))
         seconds = int(committer.rsplit(" ", 2)[1])
-        return CommitInfo(found, tree, dt.datetime.fromtimestamp(seconds, dt.UTC))
+        self._commits[oid] = CommitInfo(found, tree, dt.datetime.fromtimestamp(seconds, dt.UTC))
+        return self._commits[oid]
 
     def tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
         """(mode, name, oid) of one tree's entries, modes as stored ("40000" for subtrees)."""
@@ -137,7 +144,32 @@ class GitObjects:
                 elif mode in ("100644", "100755"):
                     yield FileAt(path, oid)
 
+    def prefetch(self, oids: list[str], cap: int = MAX_BLOB_BYTES) -> None:
+        """Load many blobs with two pipelined cat-file calls (sizes, then contents under
+        the cap) instead of two round trips each: a thousand records, two thousand files."""
+        wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._blobs]
+        if not wanted:
+            return
+        small = []
+        for line in self._batch("--batch-check", wanted).splitlines():
+            oid, _, rest = line.decode().partition(" ")
+            parts = rest.split()
+            if len(parts) == 2 and parts[0] == "blob":
+                if int(parts[1]) > cap:
+                    self._blobs[oid] = int(parts[1])
+                else:
+                    small.append(oid)
+        output, position = self._batch("--batch", small) if small else b"", 0
+        for oid in small:
+            end = output.index(b"\n", position)
+            size = int(output[position:end].split()[2])
+            self._blobs[oid] = output[end + 1 : end + 1 + size]
+            position = end + 1 + size + 1
+
     def blob(self, oid: str, shown: str, cap: int = MAX_BLOB_BYTES) -> bytes:
+        cached = self._blobs.get(oid)
+        if isinstance(cached, bytes) and len(cached) <= cap:
+            return cached
         found, kind, size = self._header(oid)
         if kind != "blob":
             raise InputError(f"{shown}: not a file")
@@ -179,6 +211,16 @@ class GitObjects:
         except git.GitCommandError:
             return None  # not set
         return str(value).strip() or None
+
+    def _batch(self, mode: str, oids: list[str]) -> bytes:
+        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
+        done = subprocess.run(
+            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True,
+            env=os.environ | git_snapshot._ENV,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
 
     def _header(self, name: str) -> tuple[str, str, int]:
         try:

@@ -8,6 +8,7 @@ never more lenient than a tier 3 one on the same answers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -110,7 +111,7 @@ class Pack:
     extends: str | None = None
     sources: tuple[PackSource, ...] = ()
 
-    @property
+    @functools.cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for section in self.sections for item in section.items)
 
@@ -121,7 +122,12 @@ class Pack:
         raise KeyError(item_id)
 
     def asked_items(self, tier: int) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.asked(tier))
+        return self._asked[tier] if tier in self._asked else tuple(item for item in self.items if item.asked(tier))
+
+    @functools.cached_property
+    def _asked(self) -> dict[int, tuple[Item, ...]]:
+        """Per tier, computed once: verifying a thousand records asks a thousand times."""
+        return {tier: tuple(item for item in self.items if item.asked(tier)) for tier in TIERS}
 
     def item_level(self, item: Item, tier: int) -> str | None:
         """The level an item counts towards at `tier`. An item required there always

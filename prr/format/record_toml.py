@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import tomli  # tomllib's own code, compiled: 4x faster, same behaviour
 import tomli_w
 
 from prr.domain.checklist import TIERS
@@ -57,18 +57,24 @@ Check = Callable[[str, Any, Out], None]
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why `value` may not appear in a record, or None. Only `multiline` fields may hold `\\n`."""
-    for ch in value:
-        if ch in BIDI_OVERRIDES:
-            return f"bidirectional override character U+{ord(ch):04X}"
-        if ch == "\n" and multiline:
-            continue
-        if unicodedata.category(ch) == "Cc":
-            return f"control character U+{ord(ch):04X}"
-        if ch in LINE_SEPARATORS:
-            return f"line separator character U+{ord(ch):04X}"
-        if unicodedata.category(ch) == "Cs":
-            return f"surrogate code point U+{ord(ch):04X}"
-    return None
+    found = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN).search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    if ch in BIDI_OVERRIDES:
+        return f"bidirectional override character U+{ord(ch):04X}"
+    if ch in LINE_SEPARATORS:
+        return f"line separator character U+{ord(ch):04X}"
+    if unicodedata.category(ch) == "Cs":
+        return f"surrogate code point U+{ord(ch):04X}"
+    return f"control character U+{ord(ch):04X}"
+
+
+# One search per value instead of a category lookup per character: records hold
+# thousands of strings and `prr verify` reads a thousand records.
+_SPECIAL = "".join(sorted(BIDI_OVERRIDES | LINE_SEPARATORS))
+_FORBIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{_SPECIAL}\ud800-\udfff]")
+_FORBIDDEN_MULTILINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_SPECIAL}\ud800-\udfff]")
 
 
 def _describe(value: Any) -> str:
@@ -109,7 +115,7 @@ def _text(
         bad = text_problem(value, multiline=multiline)
         if bad:
             out.append((path, bad))
-        elif unicodedata.normalize("NFC", value) != value:
+        elif not unicodedata.is_normalized("NFC", value):
             out.append((path, "text is not in Unicode NFC form"))
         elif nonempty and not value.strip():
             out.append((path, "must not be empty"))
@@ -592,8 +598,8 @@ def loads(data: bytes, source: str) -> Record:
     except UnicodeDecodeError as exc:
         raise InputError(problems=[Problem(source, 1, 1, f"file is not valid UTF-8 (byte {exc.start})")]) from None
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         found = _AT.search(str(exc))
         line, column = (int(found[1]), int(found[2])) if found else (1, 1)
         message = _AT.sub("", str(exc)).strip()

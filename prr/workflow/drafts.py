@@ -185,6 +185,16 @@ class DraftSession:
         self.save(now)
         return True
 
+    def refresh(self, report: ProbeReport) -> tuple[str, ...]:
+        """Review against REPORT from now on (the app opens the draft before the probes
+        finish); the items whose evidence differs from what the draft last saw."""
+        if report.pack is not self.report.pack and checklist_ref(report.pack) != checklist_ref(self.report.pack):
+            raise ValueError("refresh needs a report of the same checklist")
+        seen = self.draft.evidence
+        self.report = report
+        self._fingerprints = fingerprints(report)
+        return tuple(evidence_changes(seen, self._fingerprints)) if self.resume is not None else ()
+
     def discard(self) -> None:
         """Delete the stored draft and start over from no answers; the lock stays held."""
         remove_atomic(self.path)

@@ -98,14 +98,9 @@ def probe_repository(
     """Probe one commit for the pack's items. Endpoint probes run when `live` or the
     committed config names endpoints; otherwise they are listed as waiting."""
     with GitSnapshot.open(path, ref) as snapshot:
-        config = _config(snapshot)
+        report = _report(snapshot, pack_ref, tier, bind_source_tree)
+        config, pack, chosen_tier = report.config, report.pack, report.tier
         live = _with_config_endpoints(live or EndpointSettings(), config)
-        pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
-        chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
-        report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier, config=config)
-        if bind_source_tree:  # a few more git calls that only a record needs
-            report.source_tree = source_tree_id(snapshot)
-        report.object_format = snapshot.object_format
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)
         results: dict[str, list[Finding]] = {}
@@ -143,6 +138,27 @@ def probe_repository(
         report.notes.extend(_read_notes(views))
         report.uncommitted = _uncommitted(snapshot, report.items)
         return report
+
+
+def preview(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None) -> ProbeReport:
+    """The report before any probe runs: the commit, config, pack and tier, every asked
+    item with no findings yet. The app shows it at once and fills in evidence later."""
+    with GitSnapshot.open(path, ref) as snapshot:
+        report = _report(snapshot, pack_ref, tier, bind_source_tree=False)
+    for item in report.pack.asked_items(report.tier):
+        report.items.append(ItemEvidence(item, item.requirement(report.tier), (), ()))
+    return report
+
+
+def _report(snapshot: GitSnapshot, pack_ref: str | None, tier: int | None, bind_source_tree: bool) -> ProbeReport:
+    config = _config(snapshot)
+    pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
+    chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
+    report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier, config=config)
+    if bind_source_tree:  # a few more git calls that only a record needs
+        report.source_tree = source_tree_id(snapshot)
+    report.object_format = snapshot.object_format
+    return report
 
 
 def _with_config_endpoints(live: EndpointSettings, config: ServiceConfig) -> EndpointSettings:

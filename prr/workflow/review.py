@@ -20,6 +20,7 @@ from prr.domain.record import (
     Record,
     RecordItem,
     ServiceRef,
+    Signer,
     Subject,
     VerdictRef,
     WaiverRef,
@@ -71,10 +72,20 @@ def review(
     header = peek(shown, data)
     report = probe_repository(path, ref, pack_ref or header.checklist, header.tier, bind_source_tree=True)
     answers = parse_answers(shown, data, report.pack, report.tier, moment.date())
-    outcomes = {
-        ev.item.id: ItemOutcome(ev.item.id, answers.answers.get(ev.item.id), ev.findings) for ev in report.items
-    }
-    contradictions = _contradictions(report.items, answers.answers, shown)
+    return write_record(report, answers.answers, answers.signers, shown, moment)
+
+
+def write_record(
+    report: ProbeReport, answers: dict[str, Answer], signers: tuple[Signer, ...], source: str, moment: dt.datetime
+) -> Written:
+    """Score the answers over the report's evidence and write the record, once, atomically.
+    The report must be bound to its source tree (`probe_repository(bind_source_tree=True)`);
+    `source` names where the answers came from, for messages."""
+    if not report.source_tree:
+        raise ValueError("write_record needs a report bound to its source tree")
+    moment = moment.astimezone(dt.UTC).replace(microsecond=0)
+    outcomes = {ev.item.id: ItemOutcome(ev.item.id, answers.get(ev.item.id), ev.findings) for ev in report.items}
+    contradictions = _contradictions(report.items, answers, source)
     verdict = evaluate(report.pack, report.tier, outcomes, moment)
     statuses = {a.item.id: a.status for a in assess(report.pack, report.tier, outcomes, moment)}
     record = Record(
@@ -98,14 +109,14 @@ def review(
         ),
         service=ServiceRef(name=_service_name(report), tier=report.tier, owner=report.config.owner),
         verdict=VerdictRef.from_verdict(verdict),
-        signers=answers.signers,
+        signers=signers,
         items=tuple(
-            _item(ev, answers.answers.get(ev.item.id), statuses[ev.item.id], ev.item.id in contradictions)
+            _item(ev, answers.get(ev.item.id), statuses[ev.item.id], ev.item.id in contradictions)
             for ev in report.items
         ),
         waivers=tuple(
             WaiverRef(item_id, a.waiver.reason, a.waiver.approver, a.waiver.expires)
-            for item_id, a in answers.answers.items()
+            for item_id, a in answers.items()
             if a.kind is AnswerKind.WAIVED and a.waiver is not None
         ),
     )

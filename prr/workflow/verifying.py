@@ -78,8 +78,11 @@ class Session:
     checker: Checker
 
     def folders(self, commit: str | None = None) -> dict[str, list[FileAt]]:
-        """The record folders committed at COMMIT (default: the ref), by record id."""
-        return _record_folders(self.objects, commit or self.commit, self.service, self.only)
+        """The record folders committed at COMMIT (default: the ref), by record id, their
+        files' contents fetched in one batch."""
+        found = _record_folders(self.objects, commit or self.commit, self.service, self.only)
+        self.objects.prefetch([file.oid for files in found.values() for file in files], MAX_RECORD_BYTES)
+        return found
 
 
 @contextmanager
