@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import Run
-from gitrepos import git
-from records import NOW, allowed, commit_all, keys, reviewed_repo, sign_all
+from gitrepos import git, make_repo
+from records import NOW, SERVICE_FILES, allowed, commit_all, keys, reviewed_repo, sign_all
 from signing.sshkeys import sign as ssh_sign
 from signing.sshkeys import ssh_keygen
 
 from prr.domain.verification import RecordStatus
+from prr.workflow.review import review
 from prr.workflow.signing import sign
 from prr.workflow.verifying import VerifyOptions, verify
 
@@ -56,8 +59,6 @@ def test_a_record_signed_by_two_keys_verifies_with_prr_and_with_plain_ssh_keygen
         done = ssh_keygen("-Y", "verify", "-f", allowed_signers, "-I", principal, "-n", "prr-record-v1@prr",
                           "-s", signature, stdin=record.read_bytes(), check=False)  # fmt: skip
         assert done.returncode == 0, done.stderr
-    import subprocess
-
     for command in commands:  # the printed commands work as they are, from the repository top
         assert subprocess.run(command, shell=True, cwd=repo, capture_output=True).returncode == 0, command
 
@@ -159,8 +160,6 @@ def test_a_record_copied_to_another_service_is_a_replay(tmp_path: Path) -> None:
     copy.parent.mkdir(parents=True)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "record")
-    import shutil
-
     shutil.copytree(record.parent, copy)
     commit_all(repo, "replay")
     report = verify(repo / "services" / "other", VerifyOptions(allowed_signers=allowed(tmp_path, keyring)))
@@ -217,3 +216,52 @@ def test_signing_twice_as_the_same_principal_is_refused(signed: tuple[Path, Path
     key = tmp_path / "keys" / "alice"
     with pytest.raises(Exception, match="already signed this record"):
         sign(record, str(key), "alice@example.com")
+
+
+SMALL_PACK = """\
+id: small
+version: "1"
+title: Small
+description: One manual item.
+scorer: gate
+signoff: {0: 1, 1: 1, 2: 1, 3: 1}
+sections:
+  - id: ops
+    title: Operations
+    items:
+      - id: ops.game-day
+        title: The team rehearsed an outage
+        why: A plan never practised fails when it is needed.
+        how: Run a game day and write down what broke.
+        required: [0, 1, 2, 3]
+"""
+
+
+def test_a_changed_checklist_invalidates_the_record(tmp_path: Path) -> None:
+    pack = tmp_path / "small.yaml"
+    pack.write_text(SMALL_PACK)
+    repo = make_repo(tmp_path / "repo", SERVICE_FILES)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("checklist: small\ntier: 1\nanswers:\n  ops.game-day: {answer: pass}\n")
+    record = review(repo, answers, pack_ref=str(pack), now=NOW).path
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    trusted = allowed(tmp_path, keyring)
+    assert verified(repo, trusted, checklist=pack).status is RecordStatus.VALID
+    pack.write_text(SMALL_PACK.replace("title: Small", "title: Small, edited"))
+    result = verified(repo, trusted, checklist=pack)
+    assert result.status is RecordStatus.INVALID
+    assert result.failures[0].startswith("checklist small 1 changed since the review")
+
+
+def test_a_record_of_a_pack_that_is_not_built_in_needs_the_pack_file(tmp_path: Path) -> None:
+    pack = tmp_path / "small.yaml"
+    pack.write_text(SMALL_PACK)
+    repo = make_repo(tmp_path / "repo", SERVICE_FILES)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("checklist: small\ntier: 1\nanswers: {}\n")
+    review(repo, answers, pack_ref=str(pack), now=NOW)
+    commit_all(repo)
+    result = verified(repo, allowed(tmp_path, keys(tmp_path, "alice@example.com")))
+    assert result.failures[0] == f"checklist {str(pack)!r} is not built in: name its file with --checklist FILE"
