@@ -18,7 +18,7 @@ from pathlib import Path
 
 import git
 
-from prr.adapters.git_snapshot import _ENV, SAFE_CONFIG
+from prr.adapters.git_snapshot import GIT_ENV, SAFE_CONFIG
 from prr.domain.errors import InputError, ToolError
 from prr.domain.text import printable
 
@@ -89,12 +89,12 @@ class _Repo:
         # --literal-pathspecs: a path is a name, never a glob or pathspec magic.
         self._base = ["git", *_CONFIG_ARGS, "--literal-pathspecs", f"--git-dir={git_dir}", f"--work-tree={top}"]
         self._git = git.Git(str(top))
-        self._git.update_environment(**_ENV)
+        self._git.update_environment(**GIT_ENV)
 
     @classmethod
     def open(cls, top: Path) -> _Repo:
         runner = git.Git(str(top))
-        runner.update_environment(**_ENV)
+        runner.update_environment(**GIT_ENV)
         argv = ["git", *_CONFIG_ARGS, "rev-parse", "--path-format=absolute"]
         try:
             out = str(runner.execute([*argv, "--show-toplevel", "--git-dir", "--git-path", "index"]))

@@ -57,9 +57,9 @@ class GitObjects:
 
     @classmethod
     def open(cls, path: Path) -> GitObjects:
-        top, git_dir, prefix = git_snapshot._discover(path)
+        top, git_dir, prefix = git_snapshot.discover(path)
         g = git.Git(str(top))
-        g.update_environment(**git_snapshot._ENV)
+        g.update_environment(**git_snapshot.GIT_ENV)
         g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
         return cls(top, git_dir, prefix, g)
 
@@ -74,7 +74,7 @@ class GitObjects:
 
     def resolve(self, ref: str) -> str:
         """The commit id REF names (InputError when there is none)."""
-        return git_snapshot._resolve(self._git, ref)
+        return git_snapshot.resolve_commit(self._git, ref)
 
     def rev_parse(self, spec: str) -> str:
         """The object id `spec` names ("<commit>^{tree}"), through cat-file, not a process."""
@@ -179,7 +179,7 @@ class GitObjects:
 
     def changed_paths(self, old: str, new: str) -> list[str]:
         """Paths that differ between two commits' trees (renames as a deletion and an addition)."""
-        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "diff-tree", "-r", "-z",
+        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "diff-tree", "-r", "-z",
                 "--no-renames", "--name-only", "--end-of-options", old, new]  # fmt: skip
         try:
             raw = bytes(self._git.execute(argv, stdout_as_string=False))
@@ -190,7 +190,7 @@ class GitObjects:
     def added(self, ref: str, pattern: str) -> list[tuple[str, str]]:
         """(commit, path) for every file matching the glob PATTERN that a commit in REF's
         history added, newest first."""
-        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "log", "--no-renames",
+        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "log", "--no-renames",
                 "--diff-filter=A", "--name-only", "-z", "--format=%x01%H", "--end-of-options", ref, "--",
                 f":(glob){pattern}"]  # fmt: skip
         try:
@@ -213,10 +213,10 @@ class GitObjects:
         return str(value).strip() or None
 
     def _batch(self, mode: str, oids: list[str]) -> bytes:
-        argv = ["git", *git_snapshot._config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
+        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
         done = subprocess.run(
             argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True,
-            env=os.environ | git_snapshot._ENV,
+            env=os.environ | git_snapshot.GIT_ENV,
         )  # fmt: skip
         if done.returncode != 0:
             raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")

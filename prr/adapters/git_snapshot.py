@@ -29,7 +29,12 @@ SAFE_CONFIG = (
     "protocol.allow=never",  # a partial clone must not fetch missing objects on our behalf
     "core.untrackedCache=false",
 )
-_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0"}
+GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_OPTIONAL_LOCKS": "0",
+}
 
 
 class EntryKind(StrEnum):
@@ -73,11 +78,11 @@ class GitSnapshot:
 
     @classmethod
     def open(cls, path: Path, ref: str = "HEAD") -> GitSnapshot:
-        top, git_dir, prefix = _discover(path)
+        top, git_dir, prefix = discover(path)
         g = git.Git(str(top))
-        g.update_environment(**_ENV)
+        g.update_environment(**GIT_ENV)
         g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
-        commit = _resolve(g, ref)
+        commit = resolve_commit(g, ref)
         return cls(top, git_dir, prefix, commit, _list_tree(g, git_dir, commit, prefix), g)
 
     def __enter__(self) -> GitSnapshot:
@@ -102,7 +107,7 @@ class GitSnapshot:
     def tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
         """(mode, name, oid) of one tree's direct entries, modes as git writes them in
         tree objects ("40000" for subtrees)."""
-        argv = ["git", *_config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-z", "--full-tree", tree]
+        argv = ["git", *config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-z", "--full-tree", tree]
         raw = bytes(self._git.execute(argv, stdout_as_string=False))
         return [
             (mode.decode().lstrip("0"), path.decode("utf-8", "surrogateescape"), oid.decode())
@@ -156,9 +161,9 @@ class GitSnapshot:
                 position = end + 1 + size + 1
 
     def _batch(self, mode: str, oids: list[str]) -> bytes:
-        argv = ["git", *_config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
+        argv = ["git", *config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
         done = subprocess.run(
-            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True, env=os.environ | _ENV
+            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True, env=os.environ | GIT_ENV
         )
         if done.returncode != 0:
             raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
@@ -185,16 +190,16 @@ class GitSnapshot:
         return Blob(entry, data)
 
 
-def _discover(path: Path) -> tuple[Path, Path, str]:
+def discover(path: Path) -> tuple[Path, Path, str]:
     """The repository top level, git directory and PATH's folder inside it, asked once."""
     if not path.exists():
         raise InputError(f"{path}: no such folder")
     folder = path if path.is_dir() else path.parent
     runner = git.Git(str(folder))
-    runner.update_environment(**_ENV)
+    runner.update_environment(**GIT_ENV)
     try:
         out = runner.execute(
-            ["git", *_config_args(), "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir",
+            ["git", *config_args(), "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir",
              "--show-prefix"],
         )  # fmt: skip
     except git.GitCommandError as exc:
@@ -203,11 +208,11 @@ def _discover(path: Path) -> tuple[Path, Path, str]:
     return Path(top), Path(git_dir), (rest[0] if rest else "").rstrip("/")
 
 
-def _config_args() -> list[str]:
+def config_args() -> list[str]:
     return [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
 
 
-def _resolve(g: git.Git, ref: str) -> str:
+def resolve_commit(g: git.Git, ref: str) -> str:
     if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n\r"):
         raise InputError(f"{ref!r}: not a valid git revision")
     try:
@@ -228,7 +233,7 @@ def _list_tree(g: git.Git, git_dir: Path, commit: str, prefix: str) -> list[Tree
     folder itself, the files at the top level and the shared folders (.github, .gitlab,
     docs) where CODEOWNERS and policies live. A 100,000-file monorepo is then never
     listed in full to review one of its services."""
-    base = ["git", *_config_args(), f"--git-dir={git_dir}", "ls-tree", "-z", "--full-tree"]
+    base = ["git", *config_args(), f"--git-dir={git_dir}", "ls-tree", "-z", "--full-tree"]
     if not prefix:
         return _parse(g.execute([*base, "-r", commit], stdout_as_string=False))
     top_level = _parse(g.execute([*base, commit], stdout_as_string=False))
