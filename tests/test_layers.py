@@ -32,6 +32,7 @@ PURE_MODULES = (
     "prr.probes.registry",
     "prr.domain.draft",
     "prr.format.draft_toml",
+    "prr.format.toml_document",
     "prr.domain.verification",
     "prr.domain.rescoring",
 )

@@ -42,6 +42,7 @@ from prr.domain.draft import DRAFT_FORMAT, FINGERPRINT_LENGTH, Draft, DraftCheck
 from prr.domain.errors import InputError, Problem
 from prr.format.answers_file import ALLOWED, ENTRY_KEYS, KINDS
 from prr.format.record_toml import text_problem
+from prr.format.toml_document import read_toml
 
 HEADER = "# prr review draft (docs/drafts.md): answers in progress, autosaved. Kept out of git.\n"
 TOP_KEYS = ("format", "tier", "started_on", "saved_on", "updated", "checklist", "answers", "evidence")
@@ -52,7 +53,6 @@ _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FINGERPRINT = re.compile(f"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
-_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 # One part of a dotted TOML key: bare, "basic" (with escapes) or 'literal'.
 _KEY_PART = re.compile(r"""[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')[ \t]*""")
 
@@ -152,20 +152,11 @@ def _entry_data(answer: Answer) -> dict[str, Any]:
 
 def loads(data: bytes, source: str) -> Draft:
     """Read a draft, strictly: every problem at once as an InputError."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(problems=[Problem(source, 1, 1, f"file is not valid UTF-8 (byte {exc.start})")]) from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _AT.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
-        raise InputError(problems=[Problem(source, line, column, f"invalid TOML: {_AT.sub('', str(exc))}")]) from None
+    document = read_toml(data, source)
     reader = _Reader()
     draft = _read_draft(reader, document)
     if reader.problems or draft is None:
-        positions = _positions(text)
+        positions = _positions(data.decode("utf-8"))
         raise InputError(
             problems=[Problem(source, *_locate(positions, key), _message(key, msg)) for key, msg in reader.problems]
         )

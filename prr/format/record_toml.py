@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-import tomli  # tomllib's own code, compiled: 4x faster, same behaviour
 import tomli_w
 
 from prr.domain.checklist import TIERS
@@ -37,12 +36,12 @@ from prr.domain.record import (
     WaiverRef,
 )
 from prr.domain.status import State
+from prr.format.toml_document import read_toml
 
 HEADER = "# prr review record. Signatures cover these exact bytes: never edit or re-save this file.\n"
 
 BIDI_OVERRIDES = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 LINE_SEPARATORS = frozenset("\u2028\u2029")
-_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -593,20 +592,10 @@ def _locate(positions: dict[str, tuple[int, int]], path: str) -> tuple[int, int]
 
 def loads(data: bytes, source: str) -> Record:
     """Read a record, strictly. Every problem is reported at once as an InputError."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(problems=[Problem(source, 1, 1, f"file is not valid UTF-8 (byte {exc.start})")]) from None
-    try:
-        document = tomli.loads(text)
-    except tomli.TOMLDecodeError as exc:
-        found = _AT.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
-        message = _AT.sub("", str(exc)).strip()
-        raise InputError(problems=[Problem(source, line, column, f"invalid TOML: {message}")]) from None
+    document = read_toml(data, source)
     problems = check_data(document)
     if problems:
-        positions = _positions(text)
+        positions = _positions(data.decode("utf-8"))
         raise InputError(
             problems=[Problem(source, *_locate(positions, path), f"{path}: {message}") for path, message in problems]
         )
