@@ -33,6 +33,7 @@ PURE_MODULES = (
     "prr.domain.draft",
     "prr.format.draft_toml",
     "prr.format.toml_document",
+    "prr.format.service_config",
     "prr.domain.verification",
     "prr.domain.rescoring",
 )

@@ -28,7 +28,8 @@ def read_no_follow(top: Path, path: str, cap: int = _CAP) -> bytes | None:
     parts = path.encode("utf-8", "surrogateescape").split(b"/")
     if any(part in (b"", b".", b"..") for part in parts):
         return None
-    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    # O_NONBLOCK: opening a FIFO planted at an evidence path must not hang prr.
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import tomli_w
 
 from prr.domain.checklist import TIERS
 from prr.domain.errors import InputError, Problem
@@ -20,6 +24,7 @@ from prr.domain.errors import InputError, Problem
 CONFIG_PATH = ".prr/config.toml"
 _KEYS = {"name", "tier", "owner", "checklist", "endpoints"}
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class ServiceConfig:
 
 
 def parse_config(source: str, data: bytes) -> ServiceConfig:
+    """The config in `data`; InputError naming `source` for anything prr cannot use."""
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -42,33 +48,66 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         message = _AT.sub("", str(exc)).strip()
         raise InputError(problems=[Problem(source, line, column, f"invalid TOML: {message}")]) from None
     service = document.get("service", {})
-    problems = []
-
-    def bad(message: str) -> None:
-        problems.append(Problem(source, 1, 1, message))
-
     if not isinstance(service, dict):
-        bad("[service] must be a table")
-        service = {}
-    for key in sorted(set(service) - _KEYS):
-        bad(f"unknown key service.{key} (known: {', '.join(sorted(_KEYS))})")
-    tier = service.get("tier")
-    if tier is not None and (isinstance(tier, bool) or not isinstance(tier, int) or tier not in TIERS):
-        bad(f"service.tier must be 0, 1, 2 or 3, got {tier!r}")
-        tier = None
-    for key in ("name", "owner", "checklist"):
-        if key in service and not isinstance(service[key], str):
-            bad(f"service.{key} must be text")
-    endpoints = service.get("endpoints", [])
-    if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
-        bad("service.endpoints must be a list of URLs")
-        endpoints = []
-    if problems:
-        raise InputError(problems=problems)
+        raise InputError(problems=[Problem(source, 1, 1, "[service] must be a table")])
+    found = _problems(service)
+    if found:
+        raise InputError(problems=[Problem(source, 1, 1, message) for message in found])
     return ServiceConfig(
         name=service.get("name", ""),
-        tier=tier,
+        tier=service.get("tier"),
         owner=service.get("owner", ""),
         checklist=service.get("checklist"),
-        endpoints=tuple(endpoints),
+        endpoints=tuple(service.get("endpoints", [])),
     )
+
+
+def dumps(config: ServiceConfig) -> bytes:
+    """The `[service]` table as UTF-8 TOML, keys in the documented order; an unset tier
+    or checklist is left out. Raises ValueError when `config` holds something
+    `parse_config` would refuse: the caller checks user input first (`problems`)."""
+    found = problems(config)
+    if found:
+        raise ValueError("; ".join(found))
+    return tomli_w.dumps({"service": _table(config)}).encode("utf-8")
+
+
+def problems(config: ServiceConfig) -> list[str]:
+    """What `parse_config` would refuse in `config` once written, one message each."""
+    table = _table(config)
+    found = _problems(table)
+    if not isinstance(config.endpoints, tuple):  # what the reader gives; a list would not read back equal
+        found.append("service.endpoints must be a tuple of URLs")
+    for key, value in table.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and _SURROGATE.search(text) for text in texts):
+            found.append(f"service.{key} holds a lone surrogate, which UTF-8 cannot encode")
+    return found
+
+
+def _table(config: ServiceConfig) -> dict[str, Any]:
+    """`config` as a `[service]` table, keys in the documented order; None means unset."""
+    endpoints = config.endpoints
+    table = {
+        "name": config.name,
+        "tier": config.tier,
+        "owner": config.owner,
+        "checklist": config.checklist,
+        "endpoints": list(endpoints) if isinstance(endpoints, tuple) else endpoints,
+    }
+    return {key: value for key, value in table.items() if value is not None or key not in ("tier", "checklist")}
+
+
+def _problems(service: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the values of a `[service]` table."""
+    found = [f"unknown key service.{key} (known: {', '.join(sorted(_KEYS))})" for key in sorted(set(service) - _KEYS)]
+    tier = service.get("tier")
+    if tier is not None and (isinstance(tier, bool) or not isinstance(tier, int) or tier not in TIERS):
+        found.append(f"service.tier must be 0, 1, 2 or 3, got {tier!r}")
+    for key in ("name", "owner", "checklist"):
+        if key in service and not isinstance(service[key], str):
+            found.append(f"service.{key} must be text")
+    endpoints = service.get("endpoints", [])
+    if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
+        found.append("service.endpoints must be a list of URLs")
+    return found

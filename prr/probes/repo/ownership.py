@@ -31,7 +31,7 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def _placeholder(value: str) -> bool:
+def is_placeholder(value: str) -> bool:
     low = value.strip().lower()
     return low in _PLACEHOLDERS or "xxxx" in low or (low.startswith("<") and low.endswith(">"))
 
@@ -197,7 +197,7 @@ def _covers(rule: _Rule, folder: str) -> bool:
     return True
 
 
-def _effective(rules: Sequence[_Rule], folder: str) -> list[_Rule]:
+def effective_rules(rules: Sequence[_Rule], folder: str) -> list[_Rule]:
     """The last covering rule of each section (GitLab sections combine; GitHub has one)."""
     last: dict[str | None, _Rule] = {}
     for rule in reversed(rules):
@@ -231,7 +231,7 @@ def _codeowners_run(repo: Repo, params: Params) -> list[Finding]:
     scope = f"the service folder {show(folder)}/" if folder else "the whole repository"
     if not parsed.rules:
         return [fail(probe, f"{show_path(path)} has no rules{skipped}{shadowed}", repo, [(path, None)])]
-    effective = _effective(parsed.rules, folder)
+    effective = effective_rules(parsed.rules, folder)
     owned = [r for r in effective if r.owners]
     if owned:
         rule = owned[0]
@@ -306,7 +306,7 @@ def _field(node: yaml.Node | None, key: str, what: str, at: int | None) -> tuple
     value = scalar(value_node)
     if not value:
         return None, ("no " if key_line is None else "empty ") + what, key_line or at
-    if _placeholder(value):
+    if is_placeholder(value):
         return None, f"{what} is a placeholder ({show(value, 30)!r})", key_line
     return value, "", key_line
 
@@ -380,7 +380,7 @@ def _check_cortex(path: str, text: str, require_lifecycle: bool) -> list[_Verdic
     for item in owners_node.value:
         for key in ("name", "email", "value"):
             value = scalar(child(item, key))
-            if value and not _placeholder(value):
+            if value and not is_placeholder(value):
                 message = f"{show_path(path)}: owner {show(value, 40)} (x-cortex-owners)"
                 return [_Verdict(True, message, node_line(item))]
     return [_Verdict(False, f"{show_path(path)}: info.x-cortex-owners names no owner", owners_line)]
@@ -434,7 +434,7 @@ def _oncall_in_backstage(path: str, text: str) -> list[_Verdict]:
         for key in _ONCALL_ANNOTATIONS:
             node, key_line = entry(annotations, key)
             value = scalar(node)
-            if value and not _placeholder(value):
+            if value and not is_placeholder(value):
                 return [_Verdict(True, f"{label}: {key} is set", key_line)]
             if key_line is not None and placeholder is None:
                 placeholder = (key, key_line)
@@ -457,7 +457,7 @@ def _oncall_in_cortex(path: str, text: str) -> list[_Verdict]:
     for tool in ("pagerduty", "opsgenie"):
         node, key_line = entry(child(oncall, tool), "id")
         value = scalar(node)
-        if value and not _placeholder(value):
+        if value and not is_placeholder(value):
             return [_Verdict(True, f"{show_path(path)}: x-cortex-oncall.{tool}.id is set", key_line)]
     at = oncall_line or info_line or (1 if docs else None)
     return [_Verdict(False, f"{show_path(path)}: no x-cortex-oncall pagerduty or opsgenie id", at)]
