@@ -100,7 +100,7 @@ def probe_repository(
     with GitSnapshot.open(path, ref) as snapshot:
         report = _report(snapshot, pack_ref, tier, bind_source_tree)
         config, pack, chosen_tier = report.config, report.pack, report.tier
-        live = _with_config_endpoints(live or EndpointSettings(), config)
+        live = _with_config_endpoints(live or EndpointSettings(), config, snapshot.prefix)
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)
         results: dict[str, list[Finding]] = {}
@@ -161,11 +161,12 @@ def _report(snapshot: GitSnapshot, pack_ref: str | None, tier: int | None, bind_
     return report
 
 
-def _with_config_endpoints(live: EndpointSettings, config: ServiceConfig) -> EndpointSettings:
+def _with_config_endpoints(live: EndpointSettings, config: ServiceConfig, prefix: str) -> EndpointSettings:
     """Endpoints named on the command line win; else those the committed config names."""
     if live.urls or not config.endpoints:
         return live
-    return dataclasses.replace(live, urls=tuple((url, CONFIG_PATH) for url in config.endpoints))
+    source = f"{prefix}/{CONFIG_PATH}" if prefix else CONFIG_PATH
+    return dataclasses.replace(live, urls=tuple((url, source) for url in config.endpoints))
 
 
 def _run_live(calls: list[ProbeCall], live: EndpointSettings, facts: RepoFacts) -> dict[str, list[Finding]]:
