@@ -45,7 +45,8 @@ class ProbeCache:
     def put(self, key: str, findings: list[Finding]) -> str | None:
         """Store findings; returns why not when the cache cannot be written (a read-only
         or full cache folder only costs speed, so the caller notes it and goes on)."""
-        data = json.dumps([finding_to_data(f) for f in findings], ensure_ascii=False).encode()
+        # ASCII escapes: a non-UTF-8 path (kept as surrogate escapes) round-trips exactly.
+        data = json.dumps([finding_to_data(f) for f in findings]).encode()
         try:
             write_atomic(self.folder / key[:2] / f"{key}.json", data)
         except OSError as exc:

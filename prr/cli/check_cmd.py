@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 
 from prr.cli.render_check import render_json, render_junit, render_text
+from prr.cli.render_sarif import check_sarif
 from prr.cli.trust_options import trust_options
 from prr.exit_codes import ExitCode
 from prr.workflow.gate import check
 from prr.workflow.verifying import VerifyOptions
+
+FORMATS = ["text", "json", "junit", "sarif"]
 
 
 @click.command("check")
@@ -19,7 +22,7 @@ from prr.workflow.verifying import VerifyOptions
 @trust_options
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to gate (records are read from it).")
 @click.option("--checklist", type=click.Path(dir_okay=False, path_type=Path), help="Pack file of non-built-in records.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def check_command(
     path: Path,
     allowed_signers: Path | None,
@@ -38,6 +41,8 @@ def check_command(
         click.echo(json.dumps(render_json(result), indent=2, ensure_ascii=False))
     elif fmt == "junit":
         click.echo(render_junit(result))
+    elif fmt == "sarif":
+        click.echo(json.dumps(check_sarif(result), indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(result))
     raise click.exceptions.Exit(ExitCode.READY if result.passed else ExitCode.NOT_READY)

@@ -9,9 +9,13 @@ from pathlib import Path
 import click
 
 from prr.adapters.probe_cache import ProbeCache, default_dir
+from prr.cli.render_junit import probe_junit
 from prr.cli.render_probe import exit_code, render_json, render_text
+from prr.cli.render_sarif import probe_sarif
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import probe_repository
+
+FORMATS = ["text", "json", "sarif", "junit"]
 
 
 @click.command("probe")
@@ -19,7 +23,7 @@ from prr.workflow.probing import probe_repository
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to probe (evidence comes from it).")
 @click.option("--checklist", "pack", metavar="NAME|FILE", help="Pack to probe for (default: config, else launch).")
 @click.option("--tier", type=click.IntRange(0, 3), help="Tier (default: .prr/config.toml, else 1).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Re-run every probe instead of reusing unchanged results.")
 @click.option("--endpoint", "urls", multiple=True, metavar="URL", help="A live endpoint to probe (repeatable).")
 @click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="Send this header to endpoints.")
@@ -53,6 +57,10 @@ def probe(
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
         click.echo(json.dumps(render_json(report), indent=2, ensure_ascii=False))
+    elif fmt == "sarif":
+        click.echo(json.dumps(probe_sarif(report), indent=2, ensure_ascii=False))
+    elif fmt == "junit":
+        click.echo(probe_junit(report))
     else:
         click.echo(render_text(report))
     raise click.exceptions.Exit(exit_code(report))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prr.domain.findings import Evidence, Finding, Location, Outcome
+from prr.domain.text import printable
 
 Params = Mapping[str, Any]
 
@@ -89,4 +90,5 @@ def finding(
 
 def unreadable(probe: str, repo: Repo, path: str) -> Finding:
     """The error finding for a file the probe needed but could not read."""
-    return finding(probe, Outcome.ERROR, f"{path}: {repo.skipped(path) or 'not readable'}", repo, [(path, None)])
+    shown = printable(path)  # a non-UTF-8 name must not make the message unprintable
+    return finding(probe, Outcome.ERROR, f"{shown}: {repo.skipped(path) or 'not readable'}", repo, [(path, None)])
