@@ -94,13 +94,17 @@ def probe_repository(
     progress: Progress | None = None,
     live: EndpointSettings | None = None,
     bind_source_tree: bool = False,
+    config_endpoints: bool = True,
 ) -> ProbeReport:
-    """Probe one commit for the pack's items. Endpoint probes run when `live` or the
-    committed config names endpoints; otherwise they are listed as waiting."""
+    """Probe one commit for the pack's items. Endpoint probes run when `live` or (unless
+    `config_endpoints` is off) the committed config names endpoints; otherwise they are
+    listed as waiting."""
     with GitSnapshot.open(path, ref) as snapshot:
         report = _report(snapshot, pack_ref, tier, bind_source_tree)
         config, pack, chosen_tier = report.config, report.pack, report.tier
-        live = _with_config_endpoints(live or EndpointSettings(), config, snapshot.prefix)
+        live = live or EndpointSettings()
+        if config_endpoints:
+            live = _with_config_endpoints(live, config, snapshot.prefix)
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)
         results: dict[str, list[Finding]] = {}
