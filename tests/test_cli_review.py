@@ -123,7 +123,7 @@ def test_passing_an_item_a_probe_failed_needs_a_note_and_is_marked(tmp_path: Pat
     assert item["contradicts_probe"] is True
 
 
-def test_without_no_tui_the_command_says_the_app_is_not_here_yet(service: tuple[Path, Path], prr: Prr) -> None:
+def test_without_a_terminal_the_app_is_refused_and_points_at_no_tui(service: tuple[Path, Path], prr: Prr) -> None:
     repo, _ = service
     result = prr("review", str(repo))
     assert result.code == 2

@@ -26,6 +26,10 @@ COMMANDS = {
     "verify": "prr.cli.verify_cmd:verify_command",
     "check": "prr.cli.check_cmd:check_command",
     "log": "prr.cli.log_cmd:log_command",
+    "report": "prr.cli.report_cmd:report_command",
+    "diff": "prr.cli.diff_cmd:diff_command",
+    "rollup": "prr.cli.rollup_cmd:rollup_command",
+    "demo": "prr.cli.app_cmd:demo_command",
 }
 
 
@@ -40,11 +44,29 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """`prr PATH` is `prr review PATH` when PATH is a folder and not a command name."""
+        if args and args[0] not in COMMANDS and not args[0].startswith("-") and os.path.isdir(args[0]):
+            return "review", self.get_command(ctx, "review"), args
+        return super().resolve_command(ctx, args)
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="prr", message="%(prog)s %(version)s")
-def cli() -> None:
-    """prr: production-readiness reviews as code."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """prr: production-readiness reviews as code.
+
+    With no command, opens the review app on the service in the current folder
+    (`prr review .`); `prr demo` opens it on a generated example service."""
+    if ctx.invoked_subcommand is None:
+        from pathlib import Path
+
+        from prr.cli.app_cmd import run_app
+
+        raise click.exceptions.Exit(run_app(Path(".")))
 
 
 def main(argv: list[str] | None = None) -> None:

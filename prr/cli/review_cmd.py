@@ -1,4 +1,6 @@
-"""`prr review PATH --no-tui --template | --answers FILE`: reviews as code."""
+"""`prr review [PATH]`: the review app; with `--no-tui --template | --answers FILE`,
+reviews as code. The headless workflow loads git and the probes: it is imported only
+for --no-tui, so the app's first frame does not wait for it."""
 
 from __future__ import annotations
 
@@ -7,18 +9,16 @@ from pathlib import Path
 import click
 
 from prr.exit_codes import ExitCode
-from prr.workflow import review as workflow
-from prr.workflow.committing import commit_record
 
 
 @click.command("review")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--no-tui", is_flag=True, help="Run headless (the review app comes in a later release).")
+@click.option("--no-tui", is_flag=True, help="Run headless: print a template or write a record from --answers.")
 @click.option("--template", "want_template", is_flag=True, help="Print an answers file pre-filled from the probes.")
 @click.option("--answers", "answers", type=click.Path(dir_okay=False, path_type=Path), help="Apply this answers file.")
 @click.option("--ref", default="HEAD", show_default=True, help="The commit reviewed.")
 @click.option("--checklist", "pack", metavar="NAME|FILE", help="Pack (default: the answers file's, config, launch).")
-@click.option("--tier", type=click.IntRange(0, 3), help="Tier for --template (default: config, else 1).")
+@click.option("--tier", type=click.IntRange(0, 3), help="Tier reviewed (default: config, else 1).")
 @click.option("--commit", "commit", is_flag=True, help="Commit the new record's folder (only it) after writing it.")
 def review(
     path: Path,
@@ -30,12 +30,20 @@ def review(
     tier: int | None,
     commit: bool,
 ) -> None:
-    """Review the service at PATH: print a template, or write a record from answers.
+    """Review the service at PATH in the review app; with --no-tui, print a template or
+    write a record from answers.
 
     With --answers, the record's path is the last line printed; exit 0 when the verdict
     is ready, 1 when it is not."""
     if not no_tui:
-        raise click.UsageError("the review app is not in this release yet: use --no-tui with --template or --answers")
+        if want_template or answers is not None or commit:
+            raise click.UsageError("--template, --answers and --commit run headless: add --no-tui")
+        from prr.cli.app_cmd import run_app
+
+        raise click.exceptions.Exit(run_app(path, ref, pack, tier))
+    from prr.workflow import review as workflow
+    from prr.workflow.committing import commit_record
+
     if want_template == (answers is not None):
         raise click.UsageError("give exactly one of --template and --answers")
     if commit and want_template:

@@ -195,10 +195,13 @@ class DraftSession:
         self._fingerprints = fingerprints(report)
         return tuple(evidence_changes(seen, self._fingerprints)) if self.resume is not None else ()
 
-    def discard(self) -> None:
-        """Delete the stored draft and start over from no answers; the lock stays held."""
+    def discard(self, keep_answers: bool = False) -> None:
+        """Delete the stored draft; the lock stays held. With KEEP_ANSWERS the answers stay
+        in memory (after a submit the owner still sees them, and a change starts a new
+        draft from them); otherwise the review starts over from no answers."""
+        answers = self.draft.answers if keep_answers else {}
         remove_atomic(self.path)
-        self.draft = _fresh(self.report, self._clock())
+        self.draft = dataclasses.replace(_fresh(self.report, self._clock()), answers=dict(answers))
         self.resume = None
         self._dirty = False
 

@@ -72,6 +72,10 @@ class ReviewSession:
     def service_name(self) -> str:
         return self.report.config.name or (self.report.prefix.rsplit("/", 1)[-1] or self.report.top.name)
 
+    def now(self) -> dt.datetime:
+        """The session's clock (fixed in tests, so screens and records are reproducible)."""
+        return self._clock()
+
     def resume_lines(self) -> list[str]:
         return self.draft.resume.lines() if self.draft.resume is not None else []
 
@@ -99,7 +103,7 @@ class ReviewSession:
         return changed
 
     def items(self) -> list[ItemState]:
-        at = self._clock()
+        at = self.now()
         outcomes = self._outcomes()
         statuses = {a.item.id: a.status for a in assess(self.pack, self.tier, outcomes, at)}
         return [
@@ -116,7 +120,7 @@ class ReviewSession:
 
     def verdict(self) -> Verdict:
         if self._verdict is None:
-            self._verdict = evaluate(self.pack, self.tier, self._outcomes(), self._clock())
+            self._verdict = evaluate(self.pack, self.tier, self._outcomes(), self.now())
         return self._verdict
 
     def answer(self, item_id: str, answer: Answer) -> Verdict:
@@ -135,13 +139,14 @@ class ReviewSession:
         return self.draft.save_if_due(now_monotonic)
 
     def submit(self, signers: tuple[Signer, ...] = ()) -> Written:
-        """Write the review record from the draft's answers, then delete the draft."""
+        """Write the review record from the draft's answers, then delete the stored draft
+        (its answers stay on screen; changing one starts a new draft)."""
         if not self.probed:
             raise RuntimeError("submit needs the probes' evidence: wait for apply_probes")
-        moment = self._clock()
+        moment = self.now()
         answers = answers_for_review(self.draft.draft, self.report, moment.date(), str(self.draft.path))
         written = write_record(self.report, answers, signers, str(self.draft.path), moment)
-        self.draft.discard()
+        self.draft.discard(keep_answers=True)
         return written
 
     def close(self) -> None:

@@ -393,6 +393,9 @@ def test_schedules_of_another_service_do_not_count(tmp_path: Path) -> None:
         "kind: CronJob\n" + "x:\n" + "  " * 10_000 + "y: 1\n",
         "kind: Schedule\n\x01\x02 !!python/object:os.system {}\n",
     ],
+    # Short ids: pytest puts the test id in the environment (PYTEST_CURRENT_TEST), and a
+    # 200 kB id makes every subprocess the test starts fail with "argument list too long".
+    ids=["deep-brackets", "alias-bomb", "deep-braces", "deep-indent", "control-and-tag"],
 )
 def test_hostile_manifests_never_raise(tmp_path: Path, hostile: str) -> None:
     repo = make_repo(tmp_path / "r", {"x.yaml": hostile})

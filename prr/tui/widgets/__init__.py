@@ -1,0 +1,1 @@
+"""The review screen's parts, one per module."""
