@@ -93,7 +93,7 @@ def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: 
         ("[service]\ntier = 7\n", "x.toml:1:1: service.tier must be 0, 1, 2 or 3, got 7"),
         (
             "[service]\nteir = 1\n",
-            "x.toml:1:1: unknown key service.teir (known: checklist, endpoints, name, owner, tier)",
+            "x.toml:1:1: unknown key service.teir (known: checklist, endpoints, name, owner, signoff, tier)",
         ),
         ("service = 3\n", "x.toml:1:1: [service] must be a table"),
         ('[service]\nendpoints = "https://a"\n', "x.toml:1:1: service.endpoints must be a list of URLs"),

@@ -224,6 +224,7 @@ def test_an_existing_config_wins(tmp_path: Path) -> None:
         "owner": "services/pay/.prr/config.toml",
         "checklist": "services/pay/.prr/config.toml (not set)",
         "endpoints": "services/pay/.prr/config.toml (not set)",
+        "signoff": "services/pay/.prr/config.toml (not set)",
     }
 
 

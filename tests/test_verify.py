@@ -12,6 +12,7 @@ import pytest
 from conftest import Run
 from gitrepos import git, make_repo
 from records import NOW, SERVICE_FILES, allowed, commit_all, keys, reviewed_repo, sign_all
+from records import answers_file as answers_file_for
 from signing.sshkeys import sign as ssh_sign
 from signing.sshkeys import ssh_keygen
 
@@ -265,3 +266,17 @@ def test_a_record_of_a_pack_that_is_not_built_in_needs_the_pack_file(tmp_path: P
     commit_all(repo)
     result = verified(repo, allowed(tmp_path, keys(tmp_path, "alice@example.com")))
     assert result.failures[0] == f"checklist {str(pack)!r} is not built in: name its file with --checklist FILE"
+
+
+def test_the_service_config_may_raise_the_number_of_signers_but_never_lower_it(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)  # the launch pack asks 1 signer at tier 3
+    config = repo / ".prr" / "config.toml"
+    config.write_text(config.read_text() + "signoff = 2\n")
+    commit_all(repo, "two signers for us")
+    record.unlink()
+    again = review(repo, answers_file_for(tmp_path, 3), now=NOW).path
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(again, keyring)
+    commit_all(repo)
+    result = verify(repo, VerifyOptions(allowed_signers=allowed(tmp_path, keyring))).results
+    assert [r.failures for r in result] == [("signed by 1 distinct signer; tier 3 needs 2",)]

@@ -6,6 +6,7 @@ tier = 1
 owner = "team-payments"
 checklist = "launch"          # a built-in pack name
 endpoints = ["https://payments.example.com"]
+signoff = 3                   # optional: distinct signers a record needs; may only raise the pack's
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from prr.domain.checklist import TIERS
 from prr.domain.errors import InputError, Problem
 
 CONFIG_PATH = ".prr/config.toml"
-_KEYS = {"name", "tier", "owner", "checklist", "endpoints"}
+_KEYS = {"name", "tier", "owner", "checklist", "endpoints", "signoff"}
+MAX_SIGNOFF = 20
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -34,6 +36,7 @@ class ServiceConfig:
     owner: str = ""
     checklist: str | None = None
     endpoints: tuple[str, ...] = field(default_factory=tuple)
+    signoff: int | None = None  # distinct signers a record needs; never lowers the pack's number
 
 
 def parse_config(source: str, data: bytes) -> ServiceConfig:
@@ -59,6 +62,7 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         owner=service.get("owner", ""),
         checklist=service.get("checklist"),
         endpoints=tuple(service.get("endpoints", [])),
+        signoff=service.get("signoff"),
     )
 
 
@@ -94,8 +98,11 @@ def _table(config: ServiceConfig) -> dict[str, Any]:
         "owner": config.owner,
         "checklist": config.checklist,
         "endpoints": list(endpoints) if isinstance(endpoints, tuple) else endpoints,
+        "signoff": config.signoff,
     }
-    return {key: value for key, value in table.items() if value is not None or key not in ("tier", "checklist")}
+    return {
+        key: value for key, value in table.items() if value is not None or key not in ("tier", "checklist", "signoff")
+    }
 
 
 def _problems(service: Mapping[str, Any]) -> list[str]:
@@ -107,6 +114,11 @@ def _problems(service: Mapping[str, Any]) -> list[str]:
     for key in ("name", "owner", "checklist"):
         if key in service and not isinstance(service[key], str):
             found.append(f"service.{key} must be text")
+    signoff = service.get("signoff")
+    if signoff is not None and (
+        isinstance(signoff, bool) or not isinstance(signoff, int) or not 1 <= signoff <= MAX_SIGNOFF
+    ):
+        found.append(f"service.signoff must be a whole number from 1 to {MAX_SIGNOFF}, got {signoff!r}")
     endpoints = service.get("endpoints", [])
     if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
         found.append("service.endpoints must be a list of URLs")

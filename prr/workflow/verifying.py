@@ -24,6 +24,7 @@ from prr.domain.errors import InputError
 from prr.domain.record import Record
 from prr.domain.verification import SignatureResult, Verification, signoff_problem
 from prr.format.record_toml import loads
+from prr.format.service_config import CONFIG_PATH, parse_config
 from prr.workflow.record_binding import Packs, binding_failures
 from prr.workflow.record_location import RECORD_FILE, RECORDS, SIGNATURES, scope
 from prr.workflow.signature_checks import check_signature
@@ -133,7 +134,8 @@ class Checker:
         failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
         signed = [(s.principal, s.fingerprint) for s in signatures if s.valid]
         if pack is not None:
-            problem = signoff_problem(pack.signoff.get(record.service.tier, 1), signed, record.service.tier)
+            required = max(pack.signoff.get(record.service.tier, 1), self._configured_signoff(record))
+            problem = signoff_problem(required, signed, record.service.tier)
             if problem:
                 failures.append(problem)
         notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
@@ -147,6 +149,18 @@ class Checker:
             changed=() if unbound else tuple(self._changed(record)),
             notes=tuple(notes),
         )
+
+    def _configured_signoff(self, record: Record) -> int:
+        """The service config's `signoff` at the reviewed commit: it may raise the pack's
+        number, never lower it (the repository is not trusted to relax its own policy)."""
+        path = posixpath.join(record.subject.service_folder, CONFIG_PATH)
+        try:
+            found = self.objects.lookup(record.subject.commit, path)
+            if found is None or found[0] not in ("100644", "100755"):
+                return 0
+            return parse_config(path, self.objects.blob(found[1], path)).signoff or 0
+        except InputError:
+            return 0  # an unreadable config sets no policy; the commit problem is reported elsewhere
 
     def _placement(self, record: Record, name: str) -> list[str]:
         """A record copied into another folder or service is a replay, not a review."""
