@@ -37,11 +37,18 @@ def answers_file(folder: Path, tier: int = 1, ready: bool = True, signers: tuple
 
 
 def reviewed_repo(
-    tmp_path: Path, tier: int = 1, ready: bool = True, signers: tuple[str, ...] = (), service: str = ""
+    tmp_path: Path,
+    tier: int = 1,
+    ready: bool = True,
+    signers: tuple[str, ...] = (),
+    service: str = "",
+    shared: dict[str, str] | None = None,
 ) -> tuple[Path, Path]:
-    """A committed service and an uncommitted record of it: (repository, record.toml)."""
+    """A committed service (plus SHARED files at the repository top) and an uncommitted
+    record of it: (repository, record.toml)."""
     prefix = f"{service}/" if service else ""
     files = {f"{prefix}{name}": text.replace("tier = 1", f"tier = {tier}") for name, text in SERVICE_FILES.items()}
+    files |= shared or {}
     repo = make_repo(tmp_path / "repo", files)
     written = review(repo / service if service else repo, answers_file(tmp_path, tier, ready, signers), now=NOW)
     return repo, written.path

@@ -280,3 +280,28 @@ def test_the_service_config_may_raise_the_number_of_signers_but_never_lower_it(t
     commit_all(repo)
     result = verify(repo, VerifyOptions(allowed_signers=allowed(tmp_path, keyring))).results
     assert [r.failures for r in result] == [("signed by 1 distinct signer; tier 3 needs 2",)]
+
+
+def test_in_a_monorepo_only_the_services_own_files_and_its_evidence_make_its_review_stale(tmp_path: Path) -> None:
+    codeowners = {".github/CODEOWNERS": "/services/api/ @acme/payments\n"}
+    repo, record = reviewed_repo(tmp_path, tier=3, service="services/api", shared=codeowners)
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    trusted = allowed(tmp_path, keyring)
+    (repo / "services" / "web").mkdir(parents=True)
+    (repo / "services" / "web" / "app.js").write_text("console.log('another team')\n")
+    commit_all(repo, "another service")
+    assert (
+        verify(repo / "services" / "api", VerifyOptions(allowed_signers=trusted)).results[0].status
+        is RecordStatus.VALID
+    )
+    (repo / "services" / "api" / "src" / "app.py").write_text("print('v2')\n")
+    commit_all(repo, "this service")
+    stale = verify(repo / "services" / "api", VerifyOptions(allowed_signers=trusted)).results[0]
+    assert stale.status is RecordStatus.STALE
+    assert stale.changed == ("services/api/src/app.py",)
+    (repo / ".github" / "CODEOWNERS").write_text("/services/api/ @acme/someone-else\n")
+    commit_all(repo, "ownership evidence changed")
+    stale = verify(repo / "services" / "api", VerifyOptions(allowed_signers=trusted)).results[0]
+    assert stale.changed == ("services/api/src/app.py", ".github/CODEOWNERS")

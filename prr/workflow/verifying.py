@@ -202,14 +202,21 @@ class Checker:
         return results
 
     def _changed(self, record: Record) -> list[str]:
-        """Paths changed between the reviewed commit and the ref, outside the service's .prr/."""
+        """What changed since the review that the review depends on: for the whole
+        repository every path outside `.prr/`; for a service folder of a monorepo, the
+        paths inside that folder (outside its `.prr/`) and every file the review used as
+        evidence — so another team's commit does not make this service's review stale."""
         if self._current_tree is None:
             self._current_tree = source_tree_of(self.objects, self.commit, self.service)
         if record.subject.source_tree == self._current_tree:
             return []
-        own = posixpath.join(record.subject.service_folder, PRR_FOLDER) + "/"
+        folder = record.subject.service_folder
+        own = posixpath.join(folder, PRR_FOLDER) + "/"
+        evidence = {e.path for item in record.items for f in item.findings for e in f.evidence if e.path}
+        evidence |= {loc.path for item in record.items for f in item.findings for loc in f.locations}
         changed = self.objects.changed_paths(record.subject.commit, self.commit)
-        return [path for path in changed if not path.startswith(own)] or ["(the tree differs)"]
+        inside = [p for p in changed if not p.startswith(own) and (not folder or p.startswith(folder + "/"))]
+        return inside + [p for p in changed if p in evidence and p not in inside]
 
 
 def _stray(path: str, base: str, record_path: str) -> bool:
