@@ -7,6 +7,7 @@ back through `ReviewApp.failure` and are printed the same way by `prr.cli.main`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,7 +42,8 @@ def run_app(
     if not path.is_dir():
         raise InputError(f"{path}: no such folder")
     check_draft_free(path)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):  # in a script or CI: say so, never hang
+    served = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")  # prr serve
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):  # in a script or CI: say so, never hang
         raise InputError("the review app needs a terminal; in scripts use --no-tui with --template or --answers")
     from prr.tui.app import ReviewApp  # Textual loads only when the app is wanted
 

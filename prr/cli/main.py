@@ -30,6 +30,7 @@ COMMANDS = {
     "diff": "prr.cli.diff_cmd:diff_command",
     "rollup": "prr.cli.rollup_cmd:rollup_command",
     "demo": "prr.cli.app_cmd:demo_command",
+    "serve": "prr.cli.serve_cmd:serve_command",
 }
 
 
