@@ -34,6 +34,7 @@ PURE_MODULES = (
     "prr.format.draft_toml",
     "prr.format.toml_document",
     "prr.format.service_config",
+    "prr.format.keymap",
     "prr.domain.verification",
     "prr.domain.rescoring",
 )

@@ -70,7 +70,26 @@ class ReviewApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._load_keymap()
         self.call_after_refresh(self._offer_setup if self.setup_folder is not None else self.open_session)
+
+    def _load_keymap(self) -> None:
+        """The user's remapped keys (keymap.toml in prr's config folder), if any."""
+        from prr.adapters.user_config import config_dir
+        from prr.format.keymap import parse_keymap
+
+        path = config_dir() / "keymap.toml"
+        if not path.is_file():
+            return
+        from prr.tui.meeting_screen import MeetingScreen
+        from prr.tui.review_screen import ReviewScreen
+
+        bindings = [*self.BINDINGS, *ReviewScreen.BINDINGS, *MeetingScreen.BINDINGS]
+        known = {b.id for b in bindings if isinstance(b, Binding) and b.id}
+        try:
+            self.set_keymap(parse_keymap(path.read_bytes(), str(path), known))
+        except (PrrError, OSError) as error:
+            self.notify(str(error), title="Key bindings not loaded", severity="error", markup=False, timeout=10)
 
     # -- the session ------------------------------------------------------------------------
 
