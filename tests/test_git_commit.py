@@ -276,3 +276,21 @@ def test_a_linked_worktree_commits_on_its_own_branch(repo: Path, tmp_path: Path)
     assert (done.branch, done.commit) == ("feature", git(repo, "rev-parse", "feature").strip())
     assert git(linked, "status", "--porcelain") == ""
     assert git(repo, "ls-files", "--stage") == main_index
+
+
+def test_a_user_who_signs_their_commits_gets_a_signed_record_commit(repo: Path, tmp_path: Path) -> None:
+    """Branches that require signed commits accept prr's: `commit.gpgSign` is honoured."""
+    key = tmp_path / "signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    git(repo, "config", "gpg.format", "ssh")
+    git(repo, "config", "user.signingkey", str(key))
+    git(repo, "config", "commit.gpgSign", "true")
+    committed = commit_paths(repo, [RECORD, SIGNATURE], "Add record r1")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"{GIT_ENV['GIT_COMMITTER_EMAIL']} {(tmp_path / 'signing-key.pub').read_text()}")
+    verified = subprocess.run(
+        ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", committed.commit],
+        cwd=repo, env=dict(os.environ, HOME=str(repo.parent)), capture_output=True, text=True,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+    assert "Good \"git\" signature" in verified.stderr

@@ -66,7 +66,8 @@ def commit_paths(top: Path, paths: list[str], message: str, expected_head: str |
     changed = repo.changed(head, tree, wanted)
     if not changed:
         raise InputError(f"nothing to commit: {', '.join(map(printable, wanted))} already committed as they are")
-    commit = repo.run("commit-tree", "-p", head, "-m", message, tree).strip()
+    sign = ["-S"] if repo.signs_commits() else []  # as `git commit` would, for branches that require it
+    commit = repo.run("commit-tree", *sign, "-p", head, "-m", message, tree).strip()
     repo.move_branch(branch, head, commit, message)
     repo.update_real_index({path: entries[path] for path in changed}, branch, commit)
     return Committed(commit, branch, changed)
@@ -119,6 +120,11 @@ class _Repo:
             stdout_as_string=False, strip_newline_in_stdout=False,
         )  # fmt: skip
         return status, bytes(out).decode("utf-8", "surrogateescape"), str(err)
+
+    def signs_commits(self) -> bool:
+        """The user's `commit.gpgSign`: git signs their commits, so prr's commits are signed too."""
+        status, out, _ = self._call("config", "--type=bool", "--get", "commit.gpgSign")
+        return status == 0 and out.strip() == "true"
 
     def branch_and_head(self) -> tuple[str, str]:
         status, ref, _ = self._call("symbolic-ref", "-q", "HEAD")
