@@ -293,4 +293,4 @@ def test_a_user_who_signs_their_commits_gets_a_signed_record_commit(repo: Path, 
         cwd=repo, env=dict(os.environ, HOME=str(repo.parent)), capture_output=True, text=True,
     )  # fmt: skip
     assert verified.returncode == 0, verified.stderr
-    assert "Good \"git\" signature" in verified.stderr
+    assert 'Good "git" signature' in verified.stderr
