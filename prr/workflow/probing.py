@@ -29,8 +29,6 @@ from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
 from prr.probes.api import RepoProbe
 from prr.probes.endpoint_api import RepoFacts
 from prr.probes.registry import PROBES
-from prr.probes.repo import REPOSITORY_PROBES
-from prr.workflow import repo_facts
 from prr.workflow.checklists import open_pack
 from prr.workflow.endpoint_settings import EndpointSettings
 
@@ -114,7 +112,7 @@ def probe_repository(
         for index, call in enumerate(calls.values(), start=1):
             if progress:
                 progress(index, len(calls), call.probe)
-            probe = REPOSITORY_PROBES.get(call.probe)
+            probe = _repository_probes().get(call.probe)
             if PROBES[call.probe].kind is ProbeKind.ENDPOINT:
                 live_calls.append(call)
                 if not live.urls:
@@ -126,6 +124,8 @@ def probe_repository(
         if live.urls and live_calls:
             if progress:
                 progress(len(calls), len(calls), f"{len(live_calls)} endpoint probes")
+            from prr.workflow import repo_facts  # parses YAML: only when endpoints are probed
+
             facts = repo_facts.gather(snapshot, [f for found in results.values() for f in found])
             results.update(_run_live(live_calls, live, facts))
         for item in items:
@@ -142,6 +142,14 @@ def probe_repository(
         report.notes.extend(_read_notes(views))
         report.uncommitted = _uncommitted(snapshot, report.items)
         return report
+
+
+def _repository_probes() -> Mapping[str, RepoProbe]:
+    """The probe implementations, imported on the first probe run: `preview` (the app's
+    first screen) and `prr verify` need none of the thirty modules they live in."""
+    from prr.probes.repo import REPOSITORY_PROBES
+
+    return REPOSITORY_PROBES
 
 
 def preview(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None) -> ProbeReport:
