@@ -1,8 +1,8 @@
 """The user's key bindings: `keymap.toml`, binding ids to keys, as Textual's keymaps take them.
 
-    [keymap]
-    "answer.pass" = "y"
-    "filter.blockers" = "ctrl+b"
+[keymap]
+"answer.pass" = "y"
+"filter.blockers" = "ctrl+b"
 """
 
 from __future__ import annotations
