@@ -25,6 +25,7 @@ from prr.domain.errors import InputError, ToolError
 MAX_BLOB_BYTES = 1024 * 1024
 TREE = "40000"
 _ENTRY = re.compile(rb"(\d+) ([^\0]*)\0")
+_LISTED = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+)\t([^\0]*)\0")
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,22 @@ class GitObjects:
         return mode, tree
 
     def files(self, commit: str, folder: str) -> Iterator[FileAt]:
-        """Every regular file under FOLDER in COMMIT (symlinks and submodules left out)."""
+        """Every regular file under FOLDER in COMMIT (symlinks and submodules left out),
+        listed by one `ls-tree -r` rather than a cat-file round trip per subtree."""
         found = self.lookup(commit, folder)
         if found is None or found[0] != TREE:
             return
-        stack = [(folder.strip("/"), found[1])]
-        while stack:
-            base, tree = stack.pop()
-            for mode, name, oid in self.tree_entries(tree):
-                path = f"{base}/{name}" if base else name
-                if mode == TREE:
-                    stack.append((path, oid))
-                elif mode in ("100644", "100755"):
-                    yield FileAt(path, oid)
+        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-r", "-z",
+                "--full-tree", found[1]]  # fmt: skip
+        try:
+            raw = bytes(self._git.execute(argv, stdout_as_string=False))
+        except git.GitCommandError as exc:
+            raise ToolError(f"{self.top}: git ls-tree failed: {str(exc.stderr).strip()}") from None
+        base = folder.strip("/")
+        for mode, oid, name in _LISTED.findall(raw):
+            if mode in (b"100644", b"100755"):
+                path = name.decode("utf-8", "surrogateescape")
+                yield FileAt(f"{base}/{path}" if base else path, oid.decode())
 
     def prefetch(self, oids: list[str], cap: int = MAX_BLOB_BYTES) -> None:
         """Load many blobs with two pipelined cat-file calls (sizes, then contents under

@@ -115,6 +115,7 @@ class Checker:
         self.objects, self.commit, self.service = objects, commit, service
         self.trust, self.packs, self.now = trust, packs, now
         self._current_tree: str | None = None
+        self._signoffs: dict[tuple[str, str], int] = {}
 
     def check(self, name: str, files: list[FileAt]) -> Verification:
         base = posixpath.join(self.service, RECORDS, name)
@@ -153,9 +154,15 @@ class Checker:
     def _configured_signoff(self, record: Record) -> int:
         """The service config's `signoff` at the reviewed commit: it may raise the pack's
         number, never lower it (the repository is not trusted to relax its own policy)."""
-        path = posixpath.join(record.subject.service_folder, CONFIG_PATH)
+        key = (record.subject.commit, record.subject.service_folder)
+        if key not in self._signoffs:  # a thousand records of one commit read its config once
+            self._signoffs[key] = self._read_signoff(*key)
+        return self._signoffs[key]
+
+    def _read_signoff(self, commit: str, folder: str) -> int:
+        path = posixpath.join(folder, CONFIG_PATH)
         try:
-            found = self.objects.lookup(record.subject.commit, path)
+            found = self.objects.lookup(commit, path)
             if found is None or found[0] not in ("100644", "100755"):
                 return 0
             return parse_config(path, self.objects.blob(found[1], path)).signoff or 0
