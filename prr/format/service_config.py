@@ -12,7 +12,6 @@ signoff = 3                   # optional: distinct signers a record needs; may o
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +20,11 @@ import tomli_w
 
 from prr.domain.checklist import TIERS
 from prr.domain.errors import InputError, Problem
+from prr.format.toml_document import read_toml
 
 CONFIG_PATH = ".prr/config.toml"
 _KEYS = {"name", "tier", "owner", "checklist", "endpoints", "signoff"}
 MAX_SIGNOFF = 20
-_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -41,15 +40,7 @@ class ServiceConfig:
 
 def parse_config(source: str, data: bytes) -> ServiceConfig:
     """The config in `data`; InputError naming `source` for anything prr cannot use."""
-    try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(problems=[Problem(source, 1, 1, "file is not valid UTF-8")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        found = _AT.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
-        message = _AT.sub("", str(exc)).strip()
-        raise InputError(problems=[Problem(source, line, column, f"invalid TOML: {message}")]) from None
+    document = read_toml(data, source)
     service = document.get("service", {})
     if not isinstance(service, dict):
         raise InputError(problems=[Problem(source, 1, 1, "[service] must be a table")])

@@ -4,13 +4,11 @@ a more critical tier covers a less critical one: it asked more)."""
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
 from prr.domain.verification import RecordStatus, Verification
-from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
-from prr.workflow.verifying import Session, VerifyOptions, session
+from prr.workflow.verifying import VerifyOptions, committed_config, session
 
 DEFAULT_CHECKLIST = "launch"
 
@@ -29,7 +27,7 @@ class GateResult:
 
 def check(path: Path, options: VerifyOptions) -> GateResult:
     with session(path, options) as opened:
-        config = _config(opened)
+        config = committed_config(opened.objects, opened.commit, opened.service)
         checklist = config.checklist or DEFAULT_CHECKLIST
         results = [opened.checker.check(name, files) for name, files in sorted(opened.folders().items())]
     relevant = [r for r in results if _covers(r, checklist, config.tier)]
@@ -52,14 +50,6 @@ def check(path: Path, options: VerifyOptions) -> GateResult:
         return result(False, f"no review record of {where} for checklist {checklist}{tier}: run prr review", None)
     newest = relevant[0]
     return result(False, _why_not(newest), newest)
-
-
-def _config(opened: Session) -> ServiceConfig:
-    path = posixpath.join(opened.service, CONFIG_PATH)
-    found = opened.objects.lookup(opened.commit, path)
-    if found is None or found[0] not in ("100644", "100755"):
-        return ServiceConfig()
-    return parse_config(path, opened.objects.blob(found[1], path))
 
 
 def _covers(result: Verification, checklist: str, tier: int | None) -> bool:

@@ -107,7 +107,7 @@ def write_record(
             sha256=report.pack.sources[0].sha256,
             sources=tuple(ChecklistSource(s.name, s.sha256) for s in report.pack.sources),
         ),
-        service=ServiceRef(name=_service_name(report), tier=report.tier, owner=report.config.owner),
+        service=ServiceRef(name=service_name(report), tier=report.tier, owner=report.config.owner),
         verdict=VerdictRef.from_verdict(verdict),
         signers=signers,
         items=tuple(
@@ -165,7 +165,8 @@ def _item(ev: ItemEvidence, answer: Answer | None, status: ItemStatus, contradic
     )
 
 
-def _service_name(report: ProbeReport) -> str:
+def service_name(report: ProbeReport) -> str:
+    """The config's name, else the service folder's, else the repository's."""
     return report.config.name or (report.prefix.rsplit("/", 1)[-1] if report.prefix else report.top.name)
 
 
@@ -175,4 +176,4 @@ def _slug(name: str) -> str:
 
 
 def _record_id(report: ProbeReport, moment: dt.datetime) -> str:
-    return f"{moment:%Y%m%d}-{_slug(_service_name(report))}-{report.commit[:8]}"
+    return f"{moment:%Y%m%d}-{_slug(service_name(report))}-{report.commit[:8]}"

@@ -20,7 +20,7 @@ from prr.domain.verdict import Verdict
 from prr.workflow.drafts import DraftSession, answers_for_review, utc_now
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import ProbeReport, Progress, preview, probe_repository
-from prr.workflow.review import Written, write_record
+from prr.workflow.review import Written, service_name, write_record
 from prr.workflow.scorers import evaluate
 
 Clock = Callable[[], dt.datetime]
@@ -70,7 +70,7 @@ class ReviewSession:
 
     @property
     def service_name(self) -> str:
-        return self.report.config.name or (self.report.prefix.rsplit("/", 1)[-1] or self.report.top.name)
+        return service_name(self.report)
 
     def now(self) -> dt.datetime:
         """The session's clock (fixed in tests, so screens and records are reproducible)."""

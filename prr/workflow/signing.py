@@ -46,14 +46,14 @@ def sign(record: Path, key: str | None = None, principal: str | None = None, com
     principal = _principal(principal, parsed)
     target = _signature_file(where, principal)
     armored = ssh_keygen.sign(data, key)
-    check = verify_signature(parse_signature(armored), data, NAMESPACE)
+    signature = parse_signature(armored)
+    check = verify_signature(signature, data, NAMESPACE)
     if check.check is Check.INVALID:
         raise ToolError(f"ssh-keygen made a signature that does not verify: {check.reason}")
     ensure_attributes(where.top / where.service)
     write_atomic(target, armored)
     committed = commit_record(record) if commit else None
-    fingerprint = parse_signature(armored).public_key.fingerprint
-    return Signed(target, principal, fingerprint, parsed, committed)
+    return Signed(target, principal, signature.public_key.fingerprint, parsed, committed)
 
 
 def _git_signing_key(objects: GitObjects) -> str:

@@ -24,7 +24,7 @@ from prr.domain.errors import InputError
 from prr.domain.record import Record
 from prr.domain.verification import SignatureResult, Verification, signoff_problem
 from prr.format.record_toml import loads
-from prr.format.service_config import CONFIG_PATH, parse_config
+from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
 from prr.workflow.record_binding import Packs, binding_failures
 from prr.workflow.record_location import RECORD_FILE, RECORDS, SIGNATURES, scope
 from prr.workflow.signature_checks import check_signature
@@ -160,12 +160,8 @@ class Checker:
         return self._signoffs[key]
 
     def _read_signoff(self, commit: str, folder: str) -> int:
-        path = posixpath.join(folder, CONFIG_PATH)
         try:
-            found = self.objects.lookup(commit, path)
-            if found is None or found[0] not in ("100644", "100755"):
-                return 0
-            return parse_config(path, self.objects.blob(found[1], path)).signoff or 0
+            return committed_config(self.objects, commit, folder).signoff or 0
         except InputError:
             return 0  # an unreadable config sets no policy; the commit problem is reported elsewhere
 
@@ -224,6 +220,15 @@ class Checker:
         changed = self.objects.changed_paths(record.subject.commit, self.commit)
         inside = [p for p in changed if not p.startswith(own) and (not folder or p.startswith(folder + "/"))]
         return inside + [p for p in changed if p in evidence and p not in inside]
+
+
+def committed_config(objects: GitObjects, commit: str, folder: str) -> ServiceConfig:
+    """The service's `.prr/config.toml` as committed at COMMIT (empty when there is none)."""
+    path = posixpath.join(folder, CONFIG_PATH)
+    found = objects.lookup(commit, path)
+    if found is None or found[0] not in ("100644", "100755"):
+        return ServiceConfig()
+    return parse_config(path, objects.blob(found[1], path))
 
 
 def _stray(path: str, base: str, record_path: str) -> bool:
