@@ -1,16 +1,17 @@
-"""The client a fetcher owns: a verifying TLS context, sharded transports, and the
-environment's proxies mounted as httpx would mount them with trust_env."""
+"""The client a fetcher owns: a verifying TLS context, a pool of connections per origin,
+no cookies, and the environment's proxies mounted as httpx would mount them with trust_env."""
 
 from __future__ import annotations
 
 import functools
 import ssl
+from http.cookiejar import CookieJar
 from typing import Any
 
 import certifi
 import httpx
 
-from prr.adapters.http.sharded_transport import ShardedTransport
+from prr.adapters.http.origin_pool import OriginPool
 
 ProxyTable = list[tuple[Any, str | None]]
 
@@ -43,22 +44,37 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return context
 
 
+class NoCookies(CookieJar):
+    """A jar that keeps nothing: each probe request stands alone, and a cookie one endpoint
+    sets (often a session secret) is never sent to another or kept anywhere."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+
 def owned_client(
     *, ca_file: str | None, connections: int, timeout: httpx.Timeout
 ) -> tuple[httpx.AsyncClient, ProxyTable]:
-    """A client over sharded transports, trusting `ca_file` (a resolved path) besides the
+    """A client over an `OriginPool`, trusting `ca_file` (a resolved path) besides the
     defaults, and the environment proxies it mounted."""
     context = _ssl_context(ca_file)
     proxies = environment_proxies()
+    direct = OriginPool(verify=context, max_idle=connections)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
 
-    def transport(proxy: str | None = None) -> ShardedTransport:
-        return ShardedTransport(verify=context, connections=connections, proxy=proxy)
+    def through(proxy: str) -> httpx.AsyncBaseTransport:
+        # httpx's own pool: proxied probes are few, and the proxy holds their connections.
+        return httpx.AsyncHTTPTransport(verify=context, limits=limits, proxy=proxy)
 
     # The proxies from the environment, as httpx would mount them with trust_env
-    # (it does not when handed a transport, so they are mounted here).
+    # (it does not when handed a transport, so they are mounted here; None: direct).
     client = httpx.AsyncClient(
-        transport=transport(),
-        mounts={p.pattern: None if proxy is None else transport(proxy) for p, proxy in proxies},
+        transport=direct,
+        mounts={p.pattern: None if proxy is None else through(proxy) for p, proxy in proxies},
+        cookies=NoCookies(),
         trust_env=True,
         timeout=timeout,
         follow_redirects=False,
