@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
 
 from prr.adapters.http_fetch import FetchPolicy, HttpFetcher
 from prr.domain.errors import InputError
@@ -14,6 +17,7 @@ from prr.domain.redaction import redact_url, scrub, secrets_in
 from prr.probes.endpoint import ENDPOINT_PROBES
 from prr.probes.endpoint_api import Endpoint, EndpointContext, RepoFacts
 from prr.workflow.endpoint_settings import EndpointSettings
+from prr.workflow.endpoint_workers import host_of, limit_shares, shares, worker_count
 
 
 def endpoints(settings: EndpointSettings) -> list[Endpoint]:
@@ -25,17 +29,34 @@ def endpoints(settings: EndpointSettings) -> list[Endpoint]:
     return found
 
 
+Call = tuple[str, str, Mapping[str, object]]  # (call key, probe id, params)
+Found = list[tuple[str, int, list[Finding]]]  # (call key, target index, findings)
+
+
 def run_endpoint_probes(
-    calls: Sequence[tuple[str, str, Mapping[str, object]]],
+    calls: Sequence[Call],
     settings: EndpointSettings,
     facts: RepoFacts,
+    workers: int | None = None,
 ) -> dict[str, list[Finding]]:
-    """Findings per call key for (key, probe id, params) calls, over every endpoint."""
+    """Findings per call key for (key, probe id, params) calls, over every endpoint, in
+    target order. `workers` processes share the endpoints (None: one per usable core
+    when there are enough requests; see endpoint_workers)."""
     targets = endpoints(settings)
     secrets = secrets_in([url for url, _ in settings.urls], settings.headers)
-    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        results = runner.run(_run(calls, targets, settings, facts))
-    return {key: [_scrubbed(f, secrets) for f in found] for key, found in results.items()}
+    if workers is None:
+        per_endpoint = sum(1 for _, probe_id, _ in calls if ENDPOINT_PROBES[probe_id].per_endpoint)
+        hosts = len({host_of(t) for t in targets})
+        workers = worker_count(len(targets) * per_endpoint, settings.concurrency, hosts)
+    parts = shares(targets, workers) if workers > 1 else [list(range(len(targets)))]
+    if len(parts) == 1:
+        found = _probe_share(calls, targets, parts[0], settings, facts, True)
+    else:
+        found = _in_workers(calls, targets, parts, settings, facts)
+    results: dict[str, list[Finding]] = {}
+    for key, _, findings in sorted(found, key=lambda item: item[1]):  # stable: call order kept
+        results.setdefault(key, []).extend(_scrubbed(f, secrets) for f in findings)
+    return results
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -48,35 +69,105 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-async def _run(
-    calls: Sequence[tuple[str, str, Mapping[str, object]]],
+def _probe_share(
+    calls: Sequence[Call],
     targets: list[Endpoint],
+    indices: list[int],
     settings: EndpointSettings,
     facts: RepoFacts,
-) -> dict[str, list[Finding]]:
+    once: bool,
+) -> Found:
+    """The findings for the targets at `indices` (and the once-per-review probes if `once`)."""
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        return runner.run(_run(calls, targets, indices, settings, facts, once))
+
+
+def _in_workers(
+    calls: Sequence[Call],
+    targets: list[Endpoint],
+    parts: list[list[int]],
+    settings: EndpointSettings,
+    facts: RepoFacts,
+) -> Found:
+    """Each part in its own forked process, its findings sent back over a pipe. A worker
+    that dies costs its own part an error finding per probe and endpoint, never the other
+    parts, the run, or a hang."""
+    context = multiprocessing.get_context("fork")
+    running = []
+    for n, (part, cap) in enumerate(zip(parts, limit_shares(settings.concurrency, parts), strict=True)):
+        receive, send = context.Pipe(duplex=False)
+        share = dataclasses.replace(settings, concurrency=cap)
+        worker = context.Process(target=_worker, args=(send, calls, targets, part, share, facts, n == 0), daemon=True)
+        worker.start()
+        send.close()
+        running.append((part, n == 0, worker, receive))
+    found: Found = []
+    for part, once, worker, receive in running:
+        try:
+            result = receive.recv()
+        except EOFError:  # the worker died before it could answer
+            result = _lost(calls, part, once)
+        finally:
+            receive.close()
+            worker.join()
+        if isinstance(result, BaseException):
+            raise result
+        found += result
+    return found
+
+
+def _worker(send: Connection, *job: Any) -> None:
+    """A worker process: probe its part, send the findings (or what went wrong) back."""
+    try:
+        send.send(_probe_share(*job))
+    except Exception as exc:  # re-raised in the parent, as in one process
+        send.send(exc)
+    finally:
+        send.close()
+
+
+def _lost(calls: Sequence[Call], indices: list[int], once: bool) -> Found:
+    message = "not probed: the worker process probing this endpoint ended abruptly (killed or out of memory)"
+    lost: Found = []
+    for key, probe_id, _ in calls:
+        per_endpoint = ENDPOINT_PROBES[probe_id].per_endpoint
+        for index in indices if per_endpoint else ([0] if once else []):
+            lost.append((key, index, [Finding(probe_id, Outcome.ERROR, message)]))
+    return lost
+
+
+async def _run(
+    calls: Sequence[Call],
+    targets: list[Endpoint],
+    indices: list[int],
+    settings: EndpointSettings,
+    facts: RepoFacts,
+    once: bool,
+) -> Found:
     policy = FetchPolicy(
         allow_private=settings.allow_private, max_concurrency=settings.concurrency, per_host=settings.per_host
     )
     fetcher = HttpFetcher(policy, headers=dict(settings.headers))
     try:
-        jobs: list[tuple[str, str | None, asyncio.Task[list[Finding]]]] = []
+        jobs: list[tuple[str, int, str | None, asyncio.Task[list[Finding]]]] = []
         async with asyncio.TaskGroup() as group:
             for key, probe_id, params in calls:
                 probe = ENDPOINT_PROBES[probe_id]
-                for endpoint in targets if probe.per_endpoint else targets[:1]:
+                for index in indices if probe.per_endpoint else ([0] if once and targets else []):
+                    endpoint = targets[index]
                     context = EndpointContext(endpoint, facts)
                     proxy = fetcher.proxy_for(endpoint.url) if probe.per_endpoint else None
                     task = group.create_task(_guarded(probe_id, probe.run(fetcher, context, params)))
-                    jobs.append((key, proxy, task))
+                    jobs.append((key, index, proxy, task))
     finally:
         await fetcher.aclose()
-    results: dict[str, list[Finding]] = {}
-    for key, proxy, task in jobs:
-        found = task.result()
+    found: Found = []
+    for key, index, proxy, task in jobs:
+        findings = task.result()
         if proxy:  # the answer came through a proxy from the environment: say which
-            found = [dataclasses.replace(f, message=f"{f.message} (via proxy {proxy})") for f in found]
-        results.setdefault(key, []).extend(found)
-    return results
+            findings = [dataclasses.replace(f, message=f"{f.message} (via proxy {proxy})") for f in findings]
+        found.append((key, index, findings))
+    return found
 
 
 async def _guarded(probe_id: str, run: object) -> list[Finding]:

@@ -1,0 +1,53 @@
+"""How endpoint probes are spread over one process per core, when there are enough to keep
+more than one core busy.
+
+Hundreds of probes in flight are bound by the event loop's CPU, not by the network: one
+loop on one core falls behind its own concurrency limit. Each worker gets whole hosts (so
+the per-host limit still holds) and a share of the global limit (so the total in flight
+never exceeds it), runs the same probing code, and sends its findings back."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from urllib.parse import urlsplit
+
+from prr.probes.endpoint_api import Endpoint
+
+MIN_REQUESTS_PER_WORKER = 64  # below this, starting a process costs more than it saves
+
+
+def worker_count(requests: int, limit: int, hosts: int) -> int:
+    """How many processes to use: one per usable core, at most one per host and per slot
+    of the concurrency limit, and one only when this process cannot fork safely (the app
+    runs probes from a worker thread: forking a threaded process can deadlock the child)."""
+    if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, requests // MIN_REQUESTS_PER_WORKER, limit, hosts))
+
+
+def host_of(endpoint: Endpoint) -> str:
+    return (urlsplit(endpoint.url).hostname or "").lower()
+
+
+def shares(targets: list[Endpoint], workers: int) -> list[list[int]]:
+    """Indices of `targets` per worker: each host's endpoints together, the busiest hosts
+    placed first on the least loaded worker."""
+    by_host: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        by_host.setdefault(host_of(target), []).append(index)
+    parts: list[list[int]] = [[] for _ in range(max(1, workers))]
+    for indices in sorted(by_host.values(), key=len, reverse=True):
+        min(parts, key=len).extend(indices)
+    return [sorted(part) for part in parts if part]
+
+
+def limit_shares(limit: int, parts: list[list[int]]) -> list[int]:
+    """Each worker's part of the global concurrency limit, in proportion to its endpoints;
+    together never more than `limit`."""
+    total = sum(len(part) for part in parts)
+    return [max(1, limit * len(part) // total) for part in parts]
