@@ -28,11 +28,13 @@ from prr.domain.draft import Draft, DraftChecklist, clear_answer, evidence_chang
 from prr.domain.errors import InputError, ToolError
 from prr.format.draft_toml import check_answer, dumps, loads, normalised
 from prr.workflow.probing import ProbeReport
+from prr.workflow.prr_folder import ensure_lines
 
 DRAFT = "draft.toml"
 LOCK = "draft.lock"
 IGNORE = ".gitignore"
 IGNORED = (DRAFT, LOCK, temporary_pattern(DRAFT))
+IGNORE_HEADER = b"# prr: the review draft stays on this machine (docs/drafts.md)\n"
 AUTOSAVE_INTERVAL = 0.5  # seconds: at most two draft writes a second, however fast the owner types
 AUTOSAVE_TICK = 0.25  # how often the app should call save_if_due: interval + tick < 1 s of lost work
 MAX_DRAFT_BYTES = 1024 * 1024
@@ -127,7 +129,7 @@ class DraftSession:
             path = folder / DRAFT
             remove_temporaries(path)
             remove_temporaries(folder / IGNORE)
-            _keep_out_of_git(folder / IGNORE)
+            ensure_lines(folder / IGNORE, [name.encode() for name in IGNORED], IGNORE_HEADER)
             if not path.exists():
                 return cls(path, report, lock, _fresh(report, clock()), clock)
             data = read_capped(path, MAX_DRAFT_BYTES)
@@ -290,26 +292,3 @@ def _resumed(stored: Draft, report: ProbeReport, today: dt.date) -> tuple[Draft,
 
 def _described(checklist: DraftChecklist, tier: int) -> str:
     return f"{checklist.id} at tier {tier} (sha256 {checklist.sha256[:8]})"
-
-
-def _keep_out_of_git(path: Path) -> None:
-    """Make sure `.prr/.gitignore` names the draft, its lock and its temporaries, adding
-    only what is missing to a file the team may have written."""
-    try:
-        existing = path.read_bytes()
-    except FileNotFoundError:
-        existing = b""
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    present = {line.strip() for line in existing.splitlines()}
-    missing = [name.encode() for name in IGNORED if name.encode() not in present]
-    if not missing:
-        return
-    if not existing:
-        existing = b"# prr: the review draft stays on this machine (docs/drafts.md)\n"
-    elif not existing.endswith(b"\n"):
-        existing += b"\n"
-    try:
-        write_atomic(path, existing + b"".join(name + b"\n" for name in missing))
-    except OSError as exc:
-        raise ToolError(f"{path}: cannot write: {exc.strerror or exc}") from None
