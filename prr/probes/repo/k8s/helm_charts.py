@@ -59,7 +59,7 @@ def chart_of(path: str, charts: dict[str, Chart]) -> Chart | None:
 
 def find_charts(repo: Repo, probe: str, paths: Sequence[str], errors: list[Finding]) -> dict[str, Chart]:
     roots = sorted(
-        (posixpath.dirname(p) for p in paths if posixpath.basename(p) == "Chart.yaml"), key=lambda r: r.count("/")
+        (posixpath.dirname(p) for p in paths if p.rpartition("/")[2] == "Chart.yaml"), key=lambda r: r.count("/")
     )
     charts: dict[str, Chart] = {}
     for root in roots:

@@ -8,15 +8,18 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from prr.domain.findings import Outcome
 from prr.probes.api import Params, Repo, finding, in_service, unreadable
 from prr.probes.repo.k8s.fields import UNKNOWN, get, items
 from prr.probes.repo.k8s.helm_charts import Chart, Template, chart_of, chart_own_file, find_charts, is_template
-from prr.probes.repo.k8s.resources import Manifests, resources_in
+from prr.probes.repo.k8s.memo import BlobMemo
+from prr.probes.repo.k8s.resources import Manifests, Resource, resources_in
 from prr.probes.repo.k8s.template_render import render_template
 from prr.probes.repo.k8s.template_syntax import TemplateError
-from prr.probes.repo.k8s.yaml_lines import Parsed, parse_blob, parse_yaml
+from prr.probes.repo.k8s.yaml_lines import Parsed, parse_yaml
 
 YAML_EXTENSIONS = (".yaml", ".yml")
 _SKIPPED_FOLDERS = ("node_modules", "vendor", ".git")
@@ -52,7 +55,7 @@ def load(repo: Repo, probe: str) -> Manifests:
     for path in paths:
         if not in_service(repo, path) or path in patches:
             continue
-        base = posixpath.basename(path)
+        base = path.rpartition("/")[2]  # the basename, cheaply (every YAML file, every probe)
         if base in _KUSTOMIZATIONS:
             continue
         chart = chart_of(path, out.charts)
@@ -69,12 +72,9 @@ def load(repo: Repo, probe: str) -> Manifests:
                 continue  # Helm renders no partials
             _load_template(out, path, text, chart)
             continue
-        parsed = parse_blob(repo.blob(path), text)
-        if "{{" in text and (parsed.error or not _has_resource(parsed) or _GO_TEMPLATE.search(text)):
-            _load_template(out, path, text, None)  # a template outside any chart: values unknown
-            continue
-        if parsed.error and looks_like_manifest(text):
-            line, problem = parsed.error
+        found = _file_resources(path, repo.blob(path), text)
+        if found.bad_yaml is not None:
+            line, problem = found.bad_yaml
             out.errors.append(
                 finding(
                     probe,
@@ -84,8 +84,48 @@ def load(repo: Repo, probe: str) -> Manifests:
                     [(path, line)],
                 )
             )
-        out.resources.extend(resources_in(path, parsed.documents))
+        out.resources.extend(found.resources)
     return out
+
+
+@dataclass(frozen=True)
+class _FileResources:
+    """What a YAML file outside any chart holds: its resources, and where its YAML stops
+    parsing when it looks like a manifest."""
+
+    resources: tuple[Resource, ...]
+    bad_yaml: tuple[int, str] | None
+    chars: int  # read to find them (a rendered template's too): their weight in the memo
+
+
+# Per blob and path (a Resource says where it is), so the workload and delivery probes of
+# one review parse each file once.
+_MEMO: BlobMemo[_FileResources] = BlobMemo(8 * 1024 * 1024)
+
+
+def _file_resources(path: str, blob: str | None, text: str) -> _FileResources:
+    found = _MEMO.get(blob, path) if blob is not None else None
+    if found is None:
+        found = _read_file(path, text)
+        if blob is not None:
+            _MEMO.put(blob, path, found, found.chars)
+    return found
+
+
+def _read_file(path: str, text: str) -> _FileResources:
+    if "kind" not in text and "\\" not in text and "{{" not in text:
+        # No resource without a `kind` key, which only an escape could spell otherwise; and
+        # looks_like_manifest needs `kind:`. Alert rules, CI files, values: no parse needed.
+        return _FileResources((), None, len(text))
+    parsed = parse_yaml(text)
+    if "{{" in text and (parsed.error or not _has_resource(parsed) or _GO_TEMPLATE.search(text)):
+        rendered = _rendered(text, UNKNOWN)  # a template outside any chart: values unknown
+        if rendered is None or rendered[2].error is not None:
+            return _FileResources((), None, len(text))
+        resources = resources_in(path, rendered[2].documents, posixpath.dirname(path))
+        return _FileResources(tuple(resources), None, len(text) + len(rendered[0]))
+    bad_yaml = parsed.error if parsed.error and looks_like_manifest(text) else None
+    return _FileResources(tuple(resources_in(path, parsed.documents)), bad_yaml, len(text))
 
 
 def _has_resource(parsed: Parsed) -> bool:
@@ -96,7 +136,7 @@ def _kustomize_patches(repo: Repo, paths: Sequence[str]) -> set[str]:
     """Files a kustomization names as patches: partial resources, not resources."""
     patches: set[str] = set()
     for path in paths:
-        if posixpath.basename(path) not in _KUSTOMIZATIONS:
+        if path.rpartition("/")[2] not in _KUSTOMIZATIONS:
             continue
         text = repo.text(path)
         if text is None:
@@ -112,19 +152,23 @@ def _kustomize_patches(repo: Repo, paths: Sequence[str]) -> set[str]:
     return patches
 
 
-def _load_template(out: Manifests, path: str, text: str, chart: Chart | None) -> None:
-    if chart is not None and chart.values is UNKNOWN:
+def _load_template(out: Manifests, path: str, text: str, chart: Chart) -> None:
+    if chart.values is UNKNOWN:
         return  # values.yaml could not be read (reported): no claim about this chart
-    values = chart.values if chart is not None else UNKNOWN
-    root = chart.root if chart is not None else None
+    rendered = _rendered(text, chart.values)
+    if rendered is None:
+        return
+    output, line_map, parsed = rendered
+    out.templates.append(Template(path, chart.root, output, line_map, parsed.error is None))
+    if parsed.error is None:
+        out.resources.extend(resources_in(path, parsed.documents, chart.root))
+
+
+def _rendered(text: str, values: Any) -> tuple[str, list[int], Parsed] | None:
+    """The template rendered with VALUES, and parsed; None when prr cannot follow it
+    (never evidence)."""
     try:
         rendered, line_map = render_template(text, values)
     except (TemplateError, RecursionError):
-        return  # not a template prr can follow: never evidence
-    parsed = parse_yaml(rendered, line_map)
-    if root is not None:
-        out.templates.append(Template(path, root, rendered, line_map, parsed.error is None))
-    if parsed.error is None:
-        out.resources.extend(
-            resources_in(path, parsed.documents, root if root is not None else posixpath.dirname(path))
-        )
+        return None
+    return rendered, line_map, parse_yaml(rendered, line_map)

@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prr.probes.repo.k8s.fields import as_int, get, mapping, templated
+from prr.probes.repo.k8s.fields import as_int, get, mapping
 from prr.probes.repo.k8s.pods import Workload
+from prr.probes.repo.k8s.references import ByKindAndName, names_match
 from prr.probes.repo.k8s.resources import Manifests, Resource
-from prr.probes.repo.k8s.selectors import same_namespace
-
-
-def names_match(owner: Resource, name: Any, target: Resource) -> bool:
-    if not same_namespace(owner, target):
-        return False
-    if isinstance(name, str) and not templated(name) and target.name and not templated(target.name):
-        return name == target.name
-    return owner.chart is not None and owner.chart == target.chart  # Helm helpers: same chart
 
 
 @dataclass(frozen=True)
@@ -30,18 +22,17 @@ class Scaler:
         return self.target_kind == target.kind and names_match(self.res, self.target_name, target)
 
 
-def scalers(manifests: Manifests) -> list[Scaler]:
-    out = []
+def scalers(manifests: Manifests) -> ByKindAndName[Scaler]:
+    """The autoscalers, under the kind and name they target, in manifest order."""
+    out: ByKindAndName[Scaler] = ByKindAndName()
     for res in manifests.of_kind("HorizontalPodAutoscaler", group="autoscaling"):
         spec = mapping(get(res.body, "spec")) or {}
-        minimum = spec.get("minReplicas", 1)
-        out.append(
-            Scaler(res, get(spec, "scaleTargetRef", "kind"), get(spec, "scaleTargetRef", "name"), as_int(minimum))
-        )
+        kind, name = get(spec, "scaleTargetRef", "kind"), get(spec, "scaleTargetRef", "name")
+        out.add(Scaler(res, kind, name, as_int(spec.get("minReplicas", 1))), kind, name, res)
     for res in manifests.of_kind("ScaledObject", group="keda.sh"):
         spec = mapping(get(res.body, "spec")) or {}
-        kind = get(spec, "scaleTargetRef", "kind") or "Deployment"
-        out.append(Scaler(res, kind, get(spec, "scaleTargetRef", "name"), as_int(spec.get("minReplicaCount", 0))))
+        kind, name = get(spec, "scaleTargetRef", "kind") or "Deployment", get(spec, "scaleTargetRef", "name")
+        out.add(Scaler(res, kind, name, as_int(spec.get("minReplicaCount", 0))), kind, name, res)
     return out
 
 
@@ -61,10 +52,11 @@ class Replicas:
         return self.scaled_min if self.scaler is not None else self.declared
 
 
-def replicas(workload: Workload, all_scalers: list[Scaler]) -> Replicas:
+def replicas(workload: Workload, all_scalers: ByKindAndName[Scaler]) -> Replicas:
     spec = mapping(get(workload.res.body, "spec")) or {}
     declared = as_int(spec["replicas"]) if "replicas" in spec else 1
-    scaler = next((s for s in all_scalers if s.governs(workload.res)), None)
+    res = workload.res
+    scaler = next((s for s in all_scalers.candidates(res.kind, res.name, res) if s.governs(res)), None)
     return Replicas(declared, scaler.min if scaler else None, scaler)
 
 

@@ -3,13 +3,11 @@
 Never a constructor, so no tag can build anything. A small walker turns the node graph into
 `YMap`/`YSeq`, sharing aliased nodes so an alias bomb costs nothing, and refusing
 self-referencing aliases and runaway nesting. Plain scalars become bool, int, float or None
-the YAML 1.1 way; every other tag is text. Parses are cached by blob id, so the probes of
-one review read a file once."""
+the YAML 1.1 way; every other tag is text."""
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,13 +104,17 @@ class _Walker:
             out = self._sequence(node, depth) if isinstance(node, yaml.SequenceNode) else self._mapping(node, depth)
         finally:
             self.active.discard(key)
-        children = (
-            [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
-        )
-        size = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+        sizes = self.sizes
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                size += sizes.get(id(key_node), 1) + sizes.get(id(value_node), 1)
+        else:
+            for child in node.value:
+                size += sizes.get(id(child), 1)
         if size > MAX_EXPANDED:  # an alias bomb: refuse before anything walks it
             raise _Malformed(self.line(node), f"YAML aliases expand to more than {MAX_EXPANDED:,} values")
-        self.sizes[key] = size
+        sizes[key] = size
         self.memo[key] = out
         return out
 
@@ -121,25 +123,35 @@ class _Walker:
         if self.work > MAX_WORK:
             raise _Malformed(self.line(node), "YAML aliases and merge keys expand too far")
 
+    # The loops below inline value() for scalars and line() without a line map: they run
+    # for every value of every YAML file of a monorepo.
+
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YSeq:
         out = YSeq(self.line(node))
         self._count(node, len(node.value))
+        mapped = bool(self.line_map)
+        item_lines = out.item_lines
         for item in node.value:
-            out.append(self.value(item, depth + 1))
-            out.item_lines.append(self.line(item))
+            out.append(_scalar(item) if isinstance(item, yaml.ScalarNode) else self.value(item, depth + 1))
+            item_lines.append(self.line(item) if mapped else item.start_mark.line + 1)
         return out
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
         out = YMap(self.line(node))
         self._count(node, len(node.value))
+        mapped = bool(self.line_map)
+        key_lines = out.key_lines
         merges = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merges.append(value_node)
             elif isinstance(key_node, yaml.ScalarNode):
                 key = _scalar(key_node)
-                out[key] = self.value(value_node, depth + 1)
-                out.key_lines[key] = self.line(key_node)
+                if isinstance(value_node, yaml.ScalarNode):
+                    out[key] = _scalar(value_node)
+                else:
+                    out[key] = self.value(value_node, depth + 1)
+                key_lines[key] = self.line(key_node) if mapped else key_node.start_mark.line + 1
         for merge in merges:  # `<<: *base`: explicit keys win, then earlier merges
             merged = self.value(merge, depth + 1)
             for source in merged if isinstance(merged, YSeq) else [merged]:
@@ -148,7 +160,7 @@ class _Walker:
                     for key, value in source.items():
                         if key not in out:
                             out[key] = value
-                            out.key_lines[key] = source.key_lines.get(key)
+                            key_lines[key] = source.key_lines.get(key)
         return out
 
 
@@ -174,29 +186,6 @@ def parse_yaml(text: str, line_map: Sequence[int] | None = None) -> Parsed:
     except Exception as exc:  # whatever the input, never an exception out of a probe
         return Parsed(tuple(documents), (1, f"unreadable YAML ({type(exc).__name__})"))
     return Parsed(tuple(documents))
-
-
-_CACHE: OrderedDict[str, tuple[int, Parsed]] = OrderedDict()
-_CACHE_CHARS = 8 * 1024 * 1024  # YAML kept parsed between probes, in characters of text
-_cached_chars = [0]  # running total of _CACHE's sizes (summing it on every insert was quadratic)
-
-
-def parse_blob(blob: str | None, text: str) -> Parsed:
-    """parse_yaml, remembered by blob id so the probes of one review parse a file once."""
-    if blob is None:
-        return parse_yaml(text)
-    hit = _CACHE.get(blob)
-    if hit is not None:
-        _CACHE.move_to_end(blob)
-        return hit[1]
-    parsed = parse_yaml(text)
-    if len(text) <= _CACHE_CHARS // 4:
-        _CACHE[blob] = (len(text), parsed)
-        _cached_chars[0] += len(text)
-        while _cached_chars[0] > _CACHE_CHARS:
-            _, (size, _) = _CACHE.popitem(last=False)
-            _cached_chars[0] -= size
-    return parsed
 
 
 def parse_json_or_yaml(text: str) -> Parsed:

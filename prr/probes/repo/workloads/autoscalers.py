@@ -10,10 +10,11 @@ from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
 from prr.probes.repo.k8s import YAML_CANDIDATES, Resource, as_int, get, load, mapping, selects_yaml, templated
 from prr.probes.repo.k8s.pods import POD_TEMPLATES
-from prr.probes.repo.k8s.replicas import names_match
+from prr.probes.repo.k8s.references import ByKindAndName, names_match
 from prr.probes.repo.outcomes import fail, passed, settle
 
 AUTOSCALERS = "autoscaler-sane"
+Targets = ByKindAndName[Resource]  # what a scaleTargetRef may name
 
 _METRIC_SECTIONS = {
     "Resource": "resource",
@@ -40,7 +41,7 @@ def _metric_problem(metric: Any) -> str | None:
     return None
 
 
-def _hpa_problems(res: Resource, minimum: int, targets: list[Resource]) -> list[tuple[str, tuple]]:
+def _hpa_problems(res: Resource, minimum: int, targets: Targets) -> list[tuple[str, tuple]]:
     spec = mapping(get(res.body, "spec")) or {}
     problems: list[tuple[str, tuple]] = []
     low = spec.get("minReplicas", 1)
@@ -74,19 +75,19 @@ def _hpa_problems(res: Resource, minimum: int, targets: list[Resource]) -> list[
     return problems
 
 
-def _target_problems(res: Resource, ref: Any, targets: list[Resource], key: str) -> list[tuple[str, tuple]]:
+def _target_problems(res: Resource, ref: Any, targets: Targets, key: str) -> list[tuple[str, tuple]]:
     kind = get(ref, "kind") if res.kind != "ScaledObject" else get(ref, "kind") or "Deployment"
     name = get(ref, "name")
     if not kind or not name:
         return [(f"{key} does not name a kind and a name", res.at("spec", key))]
     if templated(name) or templated(kind):
         return []
-    if not any(t.kind == kind and names_match(res, name, t) for t in targets):
+    if not any(t.kind == kind and names_match(res, name, t) for t in targets.candidates(kind, name, res)):
         return [(f"{key} names {kind}/{name}, which is not in the repository", res.at("spec", key, "name"))]
     return []
 
 
-def _scaled_object_problems(res: Resource, minimum: int, targets: list[Resource]) -> list[tuple[str, tuple]]:
+def _scaled_object_problems(res: Resource, minimum: int, targets: Targets) -> list[tuple[str, tuple]]:
     spec = mapping(get(res.body, "spec")) or {}
     problems: list[tuple[str, tuple]] = []
     low_n = as_int(spec.get("minReplicaCount", 0))
@@ -117,7 +118,10 @@ def _scaled_object_problems(res: Resource, minimum: int, targets: list[Resource]
 def run_autoscalers(repo: Repo, params: Params) -> list[Finding]:
     manifests = load(repo, AUTOSCALERS)
     minimum = int(params.get("min_replicas", 2))
-    targets = [r for r in manifests.resources if r.kind in POD_TEMPLATES or r.kind == "Rollout"]
+    targets: Targets = ByKindAndName()
+    for target in manifests.resources:
+        if target.kind in POD_TEMPLATES or target.kind == "Rollout":
+            targets.add(target, target.kind, target.name, target)
     results: list[Finding] = []
     checks: list[tuple[Resource, Callable]] = [
         *((r, _hpa_problems) for r in manifests.of_kind("HorizontalPodAutoscaler", group="autoscaling")),
