@@ -5,6 +5,7 @@ traceback for bad input."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -71,6 +72,10 @@ def cli(ctx: click.Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A command keeps most of what it allocates to the end (parsed manifests, findings,
+    # records); with the default thresholds the collector walks it all again and again,
+    # a fifth of a big probe run's CPU. Reference counting still frees the rest at once.
+    gc.set_threshold(50_000, 20, 100)
     sys.exit(run(argv))
 
 
