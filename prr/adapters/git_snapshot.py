@@ -1,4 +1,4 @@
-"""A read-only snapshot of one commit, read through git plumbing (GitPython's `Git`).
+"""A read-only snapshot of one commit, read through git plumbing (prr.adapters.git_process).
 
 Evidence comes from committed objects, never the working tree. Every git call carries
 `-c` settings that keep a hostile repository from running anything (fsmonitor, hooks,
@@ -9,16 +9,26 @@ asked first (`--batch-check`) so an oversized blob is never loaded (`--batch`)."
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
-import re
 import subprocess
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
 
-import git
-
+from prr.adapters.git_process import Git, GitFailed
+from prr.adapters.tree_listing import (
+    TREE,
+    EntryKind,
+    Listing,
+    TreeEntry,
+    kind_of,
+    listing_of,
+    parse_ls_tree,
+    parse_tree,
+)
 from prr.domain.errors import InputError, ToolError
 
 MAX_BLOB_BYTES = 1024 * 1024
@@ -29,26 +39,13 @@ SAFE_CONFIG = (
     "protocol.allow=never",  # a partial clone must not fetch missing objects on our behalf
     "core.untrackedCache=false",
 )
+SHARED_FOLDERS = (".github", ".gitlab", "docs")
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_NO_REPLACE_OBJECTS": "1",
     "GIT_NO_LAZY_FETCH": "1",
     "GIT_OPTIONAL_LOCKS": "0",
 }
-
-
-class EntryKind(StrEnum):
-    FILE = "file"
-    SYMLINK = "symlink"  # reported as a link, never followed
-    SUBMODULE = "submodule"  # reported, never entered
-
-
-class TreeEntry(NamedTuple):
-    """One committed path (a tuple: a 100,000-file tree is listed on every run)."""
-
-    path: str  # relative to the repository top; non-UTF-8 bytes kept as surrogate escapes
-    kind: EntryKind
-    oid: str
 
 
 @dataclass(frozen=True)
@@ -62,28 +59,31 @@ class Blob:
 
 class GitSnapshot:
     """Open with `GitSnapshot.open(path, ref)`; close (or use as a context manager) to end
-    the cat-file process."""
+    the cat-file process. The commit's paths are listed on first use, not on opening: a
+    run whose findings are all cached by tree id never lists them."""
 
-    def __init__(self, top: Path, git_dir: Path, prefix: str, commit: str, entries: list[TreeEntry], g: git.Git):
+    def __init__(self, top: Path, git_dir: Path, prefix: str, commit: str, g: Git):
         self.top = top
         self.git_dir = git_dir
         self.prefix = prefix  # the service folder inside a monorepo, "" for the whole repository
         self.commit = commit
-        self.entries = entries
-        self._by_path = {entry.path: entry for entry in entries}
         self._git = g
         self.max_blob_bytes = MAX_BLOB_BYTES
         self._loaded: dict[str, tuple[bytes | None, str | None]] = {}  # oid -> (data, why skipped)
-        self._index: dict[str, list[TreeEntry]] | None = None
+        self._trees: dict[str, list[tuple[str, str, str]]] = {}  # tree oid -> (mode, name, oid)
+        self._listing: Listing | None = None
 
     @classmethod
     def open(cls, path: Path, ref: str = "HEAD") -> GitSnapshot:
         top, git_dir, prefix = discover(path)
-        g = git.Git(str(top))
-        g.update_environment(**GIT_ENV)
-        g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
-        commit = resolve_commit(g, ref)
-        return cls(top, git_dir, prefix, commit, _list_tree(g, git_dir, commit, prefix), g)
+        check_ref(ref)
+        g = Git(top, [*config_args(), f"--git-dir={git_dir}"], GIT_ENV)
+        try:
+            commit = g.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+        except GitFailed:
+            g.close()
+            raise InputError(f"{ref}: no such commit in this repository") from None
+        return cls(top, git_dir, prefix, commit, g)
 
     def __enter__(self) -> GitSnapshot:
         return self
@@ -92,58 +92,100 @@ class GitSnapshot:
         self.close()
 
     def close(self) -> None:
-        self._git.clear_cache()  # ends the persistent cat-file process
+        self._git.close()  # ends the cat-file processes
+
+    @property
+    def listing(self) -> Listing:
+        """The whole tree, or for a service folder only what a review of it may use: the
+        folder itself, the files at the top level and the shared folders (.github, .gitlab,
+        docs) where CODEOWNERS and policies live. A 100,000-file monorepo is then never
+        listed in full to review one of its services."""
+        if self._listing is None:
+            self._listing = self._list()
+        return self._listing
+
+    @functools.cached_property
+    def entries(self) -> list[TreeEntry]:
+        return self.listing.entries(range(len(self.listing)))
 
     def entry(self, path: str) -> TreeEntry | None:
-        return self._by_path.get(path)
+        position = self.listing.position(path)
+        return None if position is None else self.listing.entry(position)
+
+    def find(self, path: str) -> TreeEntry | None:
+        """The committed entry at `path` (within the review's scope), read from tree
+        objects without listing the commit."""
+        found = self._lookup(path)
+        if found is None or found[0] == TREE:
+            return None
+        return TreeEntry(path, kind_of(found[0]), found[1])
+
+    def scope_id(self) -> str:
+        """An id of exactly what `listing` holds, from a few tree objects: the root tree for
+        a whole repository; for a service folder, the top-level files and the trees of the
+        folder and the shared folders. Equal ids, equal listings."""
+        root = self._root()
+        if not self.prefix:
+            return f"tree {root}"
+        digest = hashlib.sha256()
+        for mode, name, oid in self._tree(root):
+            if mode != TREE:
+                digest.update(f"{mode} {oid} {name}\0".encode("utf-8", "surrogateescape"))
+        for path in self._scoped():
+            found = self._lookup(path)
+            digest.update(f"{path}\0{found[0] + ' ' + found[1] if found else '-'}\0".encode("utf-8", "surrogateescape"))
+        return f"scope {digest.hexdigest()}"
+
+    def folders_two_down(self) -> dict[str, str]:
+        """Tree ids of the folders two levels below the top (a monorepo's
+        `services/payments`), from a few tree objects; none when reviewing a service
+        folder, whose listing holds only part of them."""
+        if self.prefix:
+            return {}
+        found = {}
+        for mode, name, oid in self._tree(self._root()):
+            if mode == TREE:
+                found |= {
+                    f"{name}/{sub}": tree for kind, sub, tree in self._tree(oid) if kind == TREE and "/" not in sub
+                }
+        return found
 
     @property
     def object_format(self) -> str:
         return "sha256" if len(self.commit) == 64 else "sha1"
 
     def rev_parse(self, spec: str) -> str:
-        return str(self._git.rev_parse("--verify", "--quiet", "--end-of-options", spec)).strip()
+        return self._git.run("rev-parse", "--verify", "--quiet", "--end-of-options", spec).decode().strip()
 
     def tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
         """(mode, name, oid) of one tree's direct entries, modes as git writes them in
         tree objects ("40000" for subtrees)."""
-        argv = ["git", *config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-z", "--full-tree", tree]
-        raw = bytes(self._git.execute(argv, stdout_as_string=False))
-        return [
-            (mode.decode().lstrip("0"), path.decode("utf-8", "surrogateescape"), oid.decode())
-            for mode, oid, path in _RECORD.findall(raw)
-        ]
+        return self._tree(tree)
 
     def candidates(self, keys: frozenset[str]) -> list[TreeEntry]:
         """Regular files whose lowercase extension (".yaml") or name ("codeowners") is in
         `keys`, in path order: an index lookup instead of testing 100,000 paths."""
-        if self._index is None:
-            self._index = {}
-            for entry in self.entries:
-                if entry.kind is EntryKind.FILE:
-                    name = entry.path.rpartition("/")[2].lower()
-                    self._index.setdefault(name, []).append(entry)
-                    dot = name.rfind(".")
-                    if dot > 0:
-                        self._index.setdefault(name[dot:], []).append(entry)
-        found = {e for key in keys for e in self._index.get(key, ())}
-        return sorted(found)
+        return self.listing.entries(self.listing.candidates(keys))
 
-    def prefetch(self, entries: list[TreeEntry]) -> None:
+    def prefetch(self, entries: Iterable[TreeEntry]) -> None:
+        self.prefetch_blobs(e.oid for e in entries if e.kind is EntryKind.FILE)
+
+    def prefetch_blobs(self, blobs: Iterable[str]) -> None:
         """Load many blobs in two pipelined cat-file calls (sizes first, then the contents
         of those under the cap) instead of two round trips per blob."""
-        oids = list(dict.fromkeys(e.oid for e in entries if e.kind is EntryKind.FILE and e.oid not in self._loaded))
+        loaded = self._loaded
+        oids = [oid for oid in dict.fromkeys(blobs) if oid not in loaded]
         if not oids:
             return
         wanted = []
         for line in self._batch("--batch-check", oids).splitlines():
             oid, _, rest = line.decode().partition(" ")
             if rest == "missing" or not rest:
-                self._loaded[oid] = (None, "object not available")
+                loaded[oid] = (None, "object not available")
                 continue
             size = int(rest.rsplit(" ", 1)[1])
             if size > self.max_blob_bytes:
-                self._loaded[oid] = (None, f"{size:,} bytes, over the {self.max_blob_bytes:,}-byte cap")
+                loaded[oid] = (None, _over_cap(size, self.max_blob_bytes))
             else:
                 wanted.append(oid)
         if wanted:
@@ -152,42 +194,123 @@ class GitSnapshot:
                 end = output.index(b"\n", position)
                 header = output[position:end].split()
                 if header[-1] == b"missing":
-                    self._loaded[oid] = (None, "object not available")
+                    loaded[oid] = (None, "object not available")
                     position = end + 1
                     continue
                 size = int(header[2])
                 data = output[end + 1 : end + 1 + size]
-                self._loaded[oid] = (None, "binary") if b"\0" in data[:8000] else (data, None)
+                loaded[oid] = (None, "binary") if b"\0" in data[:8000] else (data, None)
                 position = end + 1 + size + 1
 
     def _batch(self, mode: str, oids: list[str]) -> bytes:
-        argv = ["git", *config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
-        done = subprocess.run(
-            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True, env=os.environ | GIT_ENV
-        )
-        if done.returncode != 0:
-            raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
-        return done.stdout
+        """One cat-file call over `oids`: names from a file, output buffered by git and
+        read to the end in one call (a poll loop would wake for every few hundred bytes)."""
+        argv = ["git", *config_args(), f"--git-dir={self.git_dir}", "cat-file", mode, "--buffer"]
+        with tempfile.TemporaryFile() as names, tempfile.TemporaryFile() as errors:
+            names.write("".join(f"{oid}\n" for oid in oids).encode())
+            names.seek(0)
+            with subprocess.Popen(
+                argv, stdin=names, stdout=subprocess.PIPE, stderr=errors, env=os.environ | GIT_ENV
+            ) as process:
+                assert process.stdout is not None
+                output = process.stdout.read()
+            if process.returncode != 0:
+                errors.seek(0)
+                raise ToolError(f"{self.top}: git cat-file failed: {errors.read().decode(errors='replace').strip()}")
+        return output
 
     def read(self, path: str) -> Blob:
-        entry = self._by_path.get(path)
+        entry = self.entry(path)
         if entry is None:
             raise KeyError(path)
+        return self.read_entry(entry)
+
+    def read_entry(self, entry: TreeEntry) -> Blob:
+        data, skipped = self.load(entry)
+        return Blob(entry, data, skipped)
+
+    def load(self, entry: TreeEntry) -> tuple[bytes | None, str | None]:
+        """(data, None), or (None, why it was skipped): prefetched, or read on its own."""
         if entry.kind is not EntryKind.FILE:
-            return Blob(entry, None, f"{entry.kind.value}, not read")
-        if entry.oid in self._loaded:
-            data, skipped = self._loaded[entry.oid]
-            return Blob(entry, data, skipped)
+            return None, f"{entry.kind.value}, not read"
+        found = self._loaded.get(entry.oid)
+        if found is None:
+            found = self._loaded[entry.oid] = self._load_one(entry.oid)
+        return found
+
+    def _load_one(self, oid: str) -> tuple[bytes | None, str | None]:
+        header = self._git.header(oid)
+        if header is not None and header[2] > self.max_blob_bytes:
+            return None, _over_cap(header[2], self.max_blob_bytes)
+        found = None if header is None else self._git.contents(oid)
+        if found is None:  # cat-file answered "<oid> missing": a partial or damaged clone
+            return None, "object not available"
+        data = found[2]
+        return (None, "binary") if b"\0" in data[:8000] else (data, None)
+
+    def _list(self) -> Listing:
+        if not self.prefix:
+            return listing_of([("", self._ls_tree(self.commit))])
+        parts = [("", _listing([entry for entry in self._tree(self._root()) if entry[0] != TREE]))]
+        for path in self._scoped():
+            found = self._lookup(path)
+            if found is not None:
+                mode, oid = found
+                parts.append((path, self._ls_tree(oid)) if mode == TREE else ("", _listing([(mode, path, oid)])))
+        return listing_of(parts)
+
+    def _ls_tree(self, tree: str) -> Listing:
+        argv = ["ls-tree", "-r", "-z", "--full-tree", tree]
         try:
-            _, _, size = self._git.get_object_header(entry.oid)
-            if size > self.max_blob_bytes:
-                return Blob(entry, None, f"{size:,} bytes, over the {self.max_blob_bytes:,}-byte cap")
-            _, _, _, data = self._git.get_object_data(entry.oid)
-        except ValueError:  # cat-file answered "<oid> missing": a partial or damaged clone
-            return Blob(entry, None, "object not available")
-        if b"\0" in data[:8000]:
-            return Blob(entry, None, "binary")
-        return Blob(entry, data)
+            return parse_ls_tree(self._git.run(*argv))
+        except GitFailed as exc:
+            raise ToolError(f"{self.top}: git ls-tree failed: {exc.stderr.strip()}") from None
+        except ValueError as exc:
+            raise ToolError(f"{self.top}: git ls-tree: {exc}") from None
+
+    def _scoped(self) -> list[str]:
+        """The service folder and the shared folders, none inside another."""
+        paths = [self.prefix, *SHARED_FOLDERS]
+        return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths) and p]
+
+    def _root(self) -> str:
+        _, kind, data = self._object(self.commit)
+        if kind != "commit" or not data.startswith(b"tree "):
+            raise ToolError(f"{self.top}: git commit {self.commit} is damaged")
+        return data[5 : data.index(b"\n")].decode()
+
+    def _lookup(self, path: str) -> tuple[str, str] | None:
+        """(mode, oid) at `path` in the commit, from tree objects; None when absent."""
+        mode, oid = TREE, self._root()
+        for name in path.split("/"):
+            if mode != TREE:
+                return None
+            found = next(((m, o) for m, n, o in self._tree(oid) if n == name), None)
+            if found is None:
+                return None
+            mode, oid = found
+        return mode, oid
+
+    def _tree(self, spec: str) -> list[tuple[str, str, str]]:
+        cached = self._trees.get(spec)
+        if cached is None:
+            oid, kind, data = self._object(spec)
+            if kind != "tree":
+                raise ToolError(f"{self.top}: {spec}: not a tree")
+            try:
+                cached = self._trees[spec] = parse_tree(data, len(oid) // 2)
+            except (ValueError, UnicodeError):
+                raise ToolError(f"{self.top}: git tree {oid} is damaged") from None
+        return cached
+
+    def _object(self, spec: str) -> tuple[str, str, bytes]:
+        try:
+            found = self._git.contents(spec)
+        except GitFailed as exc:
+            raise ToolError(f"{self.top}: {exc.stderr}") from None
+        if found is None:
+            raise ToolError(f"{self.top}: git object {spec} not available")
+        return found
 
 
 def discover(path: Path) -> tuple[Path, Path, str]:
@@ -195,16 +318,12 @@ def discover(path: Path) -> tuple[Path, Path, str]:
     if not path.exists():
         raise InputError(f"{path}: no such folder")
     folder = path if path.is_dir() else path.parent
-    runner = git.Git(str(folder))
-    runner.update_environment(**GIT_ENV)
-    try:
-        out = runner.execute(
-            ["git", *config_args(), "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir",
-             "--show-prefix"],
-        )  # fmt: skip
-    except git.GitCommandError as exc:
-        raise _explain(exc, folder) from None
-    top, git_dir, *rest = str(out).splitlines()
+    with Git(folder, config_args(), GIT_ENV) as runner:
+        try:
+            out = runner.run("rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--show-prefix")
+        except GitFailed as exc:
+            raise _explain(exc.stderr, folder) from None
+    top, git_dir, *rest = out.decode("utf-8", "surrogateescape").splitlines()
     return Path(top), Path(git_dir), (rest[0] if rest else "").rstrip("/")
 
 
@@ -212,48 +331,24 @@ def config_args() -> list[str]:
     return [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
 
 
-def resolve_commit(g: git.Git, ref: str) -> str:
+def check_ref(ref: str) -> None:
+    """Refuse what git could read as an option or that breaks a line-based protocol."""
     if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n\r"):
         raise InputError(f"{ref!r}: not a valid git revision")
-    try:
-        return str(g.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")).strip()
-    except git.GitCommandError:
-        raise InputError(f"{ref}: no such commit in this repository") from None
 
 
-_KIND_BY_MODE = {b"120000": EntryKind.SYMLINK, b"160000": EntryKind.SUBMODULE}
-_RECORD = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+)\t([^\0]*)\0")
+def _listing(records: list[tuple[str, str, str]]) -> Listing:
+    """The listing of (mode, path, oid) records."""
+    kinds = {n: kind_of(mode) for n, (mode, _, _) in enumerate(records)}
+    links = {n: kind for n, kind in kinds.items() if kind is not EntryKind.FILE}
+    return Listing([r[1] for r in records], [r[2] for r in records], links)
 
 
-SHARED_FOLDERS = (".github", ".gitlab", "docs")
+def _over_cap(size: int, cap: int) -> str:
+    return f"{size:,} bytes, over the {cap:,}-byte cap"
 
 
-def _list_tree(g: git.Git, git_dir: Path, commit: str, prefix: str) -> list[TreeEntry]:
-    """The whole tree, or for a service folder only what a review of it may use: the
-    folder itself, the files at the top level and the shared folders (.github, .gitlab,
-    docs) where CODEOWNERS and policies live. A 100,000-file monorepo is then never
-    listed in full to review one of its services."""
-    base = ["git", *config_args(), f"--git-dir={git_dir}", "ls-tree", "-z", "--full-tree"]
-    if not prefix:
-        return _parse(g.execute([*base, "-r", commit], stdout_as_string=False))
-    top_level = _parse(g.execute([*base, commit], stdout_as_string=False))
-    scoped = _parse(g.execute([*base, "-r", commit, "--", prefix, *SHARED_FOLDERS], stdout_as_string=False))
-    return sorted(top_level + scoped)
-
-
-def _parse(raw: str | bytes) -> list[TreeEntry]:
-    """Entries from `ls-tree -z` output; subtrees (in a non-recursive listing) are left out."""
-    file = EntryKind.FILE
-    data = raw if isinstance(raw, bytes) else raw.encode()
-    return [
-        TreeEntry(path.decode("utf-8", "surrogateescape"), _KIND_BY_MODE.get(mode, file), oid.decode())
-        for mode, oid, path in _RECORD.findall(data)
-        if mode != b"040000"
-    ]
-
-
-def _explain(exc: git.GitCommandError, folder: Path) -> Exception:
-    stderr = str(exc.stderr or "")
+def _explain(stderr: str, folder: Path) -> Exception:
     if "dubious ownership" in stderr:
         return InputError(
             f"{folder}: git refuses this repository because another user owns it; if you trust it, "
@@ -262,4 +357,4 @@ def _explain(exc: git.GitCommandError, folder: Path) -> Exception:
     if "not a git repository" in stderr:
         return InputError(f"{folder}: not inside a git repository")
     first = next((line for line in stderr.splitlines() if line.strip()), "git failed")
-    return ToolError(f"{folder}: git: {first.strip().removeprefix('stderr: ').strip(chr(39))}")
+    return ToolError(f"{folder}: git: {first.strip()}")

@@ -1,19 +1,31 @@
 """A content-addressed cache of probe findings, outside the repository under review.
 
-The key is the probe, its code, its parameters and the exact blobs it was handed, so a
-re-run after a one-file change re-runs only the probes that looked at that file. Entries
-are JSON, written atomically; an unreadable entry is a miss, never an error."""
+Two kinds of entries. A probe run is keyed by the probe, its code, its parameters and the
+exact blobs it was handed, so a re-run after a one-file change re-runs only the probes
+that looked at that file. A scope record is keyed by the tree ids that fix what a review
+lists (see GitSnapshot.scope_id) and names, per probe call, the probe-run key it had:
+an unchanged tree is answered from the records without listing or hashing its files.
+And a large repository's selections are remembered per folder (prr.adapters.selection).
+
+Entries are JSON behind a SHA-256 of their content, written by rename: a torn, truncated
+or foreign entry is a miss, never an error or a wrong answer."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from prr.adapters.atomic import write_atomic
 from prr.domain.findings import Finding
-from prr.format.findings_json import finding_from_data, finding_to_data
+from prr.format.findings_json import findings_from_rows, findings_to_rows
+
+if TYPE_CHECKING:
+    from prr.adapters.selection import Folders
 
 
 def default_dir() -> Path:
@@ -23,9 +35,25 @@ def default_dir() -> Path:
     return Path(base) / "prr"
 
 
+@dataclass(frozen=True)
+class ProbeRun:
+    """What one probe call found, and the files it could not read (with why)."""
+
+    findings: list[Finding]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScopeRecord:
+    calls: dict[str, str]  # probe call key -> probe-run key
+    notes: list[str]  # what the listing itself says (links not followed, submodules)
+
+
 class ProbeCache:
     def __init__(self, folder: Path) -> None:
-        self.folder = folder / "probes-v1"
+        self.folder = folder / "probes-v2"
+        self.scopes = folder / "scopes-v1"
+        self.selections = folder / "selections-v1"
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -35,20 +63,79 @@ class ProbeCache:
             digest.update(b"\0")
         return digest.hexdigest()
 
-    def get(self, key: str) -> list[Finding] | None:
+    def get(self, key: str) -> ProbeRun | None:
+        data = _read(self.folder, key)
         try:
-            data = json.loads((self.folder / key[:2] / f"{key}.json").read_bytes())
-            return [finding_from_data(item) for item in data]
-        except (OSError, ValueError, KeyError, TypeError):
+            return ProbeRun(findings_from_rows(data["findings"]), dict(data["skipped"]))
+        except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, key: str, findings: list[Finding]) -> str | None:
-        """Store findings; returns why not when the cache cannot be written (a read-only
-        or full cache folder only costs speed, so the caller notes it and goes on)."""
-        # ASCII escapes: a non-UTF-8 path (kept as surrogate escapes) round-trips exactly.
-        data = json.dumps([finding_to_data(f) for f in findings]).encode()
+    def put(self, key: str, run: ProbeRun) -> str | None:
+        """Store a run; returns why not when the cache cannot be written (a read-only or
+        full cache folder only costs speed, so the caller notes it and goes on)."""
+        return _write(self.folder, key, {"findings": findings_to_rows(run.findings), "skipped": run.skipped})
+
+    def get_scope(self, key: str) -> ScopeRecord | None:
+        data = _read(self.scopes, key)
         try:
-            write_atomic(self.folder / key[:2] / f"{key}.json", data)
-        except OSError as exc:
-            return f"probe cache {self.folder} not writable: {exc.strerror or exc}"
+            calls, notes = data["calls"], data["notes"]
+        except (KeyError, TypeError):
+            return None
+        if not isinstance(calls, dict) or not isinstance(notes, list):
+            return None
+        return ScopeRecord({str(k): str(v) for k, v in calls.items()}, [str(note) for note in notes])
+
+    def put_scope(self, key: str, record: ScopeRecord) -> str | None:
+        return _write(self.scopes, key, {"calls": record.calls, "notes": record.notes})
+
+    def get_folders(self, key: str) -> Folders | None:
+        """A selection remembered folder by folder (see prr.adapters.selection)."""
+        data = _read(self.selections, key)
+        if not isinstance(data, dict):
+            return None
+        folders: Folders = {}
+        for folder, value in data.items():
+            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                return None
+            if not isinstance(value[1], list):
+                return None
+            folders[folder] = (value[0], value[1])
+        return folders
+
+    def put_folders(self, key: str, folders: Folders) -> str | None:
+        return _write(self.selections, key, folders)
+
+
+def _read(folder: Path, key: str) -> Any:
+    """The entry's data, or None when it is missing, unreadable or damaged."""
+    try:
+        raw = (folder / key[:2] / f"{key}.json").read_bytes()
+    except OSError:
         return None
+    check, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != check:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _write(folder: Path, key: str, data: Any) -> str | None:
+    # ASCII escapes: a non-UTF-8 path (kept as surrogate escapes) round-trips exactly.
+    body = json.dumps(data, separators=(",", ":")).encode()
+    target = folder / key[:2] / f"{key}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+            os.replace(temp, target)  # no fsync: a cache entry lost in a crash is a miss
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as exc:
+        return f"probe cache {folder} not writable: {exc.strerror or exc}"
+    return None

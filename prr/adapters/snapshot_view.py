@@ -1,27 +1,29 @@
-"""The `Repo` a probe sees: a snapshot narrowed to the files the probe selected."""
+"""The `Repo` a probe sees: a snapshot narrowed to the files the probe selected (views of
+one selection share its lookup table and file list)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prr.adapters.git_snapshot import Blob, EntryKind, GitSnapshot, TreeEntry
+from prr.adapters.git_snapshot import GitSnapshot, TreeEntry
+from prr.adapters.selection import Selection, Selector
 from prr.probes.api import Params, RepoFile, RepoProbe
 
 
-def selected_entries(snapshot: GitSnapshot, probe: RepoProbe, params: Params) -> list[TreeEntry]:
+def selected_entries(snapshot: GitSnapshot, probe: RepoProbe, params: Params) -> Selection:
     """Regular files the probe asked for; links and submodules are never handed over."""
-    pool = snapshot.entries if probe.candidates is None else snapshot.candidates(probe.candidates)
-    return [e for e in pool if e.kind is EntryKind.FILE and probe.selects(e.path, params)]
+    return Selector(snapshot).select(probe, params)
 
 
 class SnapshotView:
     def __init__(self, snapshot: GitSnapshot, entries: Sequence[TreeEntry]) -> None:
+        selection = entries if isinstance(entries, Selection) else Selection.of(entries)
         self.commit = snapshot.commit
         self.prefix = snapshot.prefix
         self._snapshot = snapshot
-        self._entries = {e.path: e for e in entries}
-        self._files = [RepoFile(e.path, e.oid) for e in entries]
-        self._reads: dict[str, Blob] = {}
+        self._entries = selection.by_path
+        self._files = selection.files
+        self._skipped: dict[str, str] = {}
 
     def files(self) -> Sequence[RepoFile]:
         return self._files
@@ -34,20 +36,22 @@ class SnapshotView:
         return entry.oid if entry else None
 
     def text(self, path: str) -> str | None:
-        blob = self._read(path)
-        return blob.data.decode("utf-8", "replace") if blob and blob.data is not None else None
+        found = self._load(path)
+        return found[0].decode("utf-8", "replace") if found and found[0] is not None else None
 
     def skipped(self, path: str) -> str | None:
-        blob = self._read(path)
-        return "not a selected committed file" if blob is None else blob.skipped
+        found = self._load(path)
+        return "not a selected committed file" if found is None else found[1]
 
     def skipped_reads(self) -> dict[str, str]:
         """Files a probe asked for but could not read, with why (binary, over the cap...)."""
-        return {path: blob.skipped for path, blob in self._reads.items() if blob.skipped}
+        return dict(self._skipped)
 
-    def _read(self, path: str) -> Blob | None:
-        if path not in self._entries:
+    def _load(self, path: str) -> tuple[bytes | None, str | None] | None:
+        entry = self._entries.get(path)
+        if entry is None:
             return None
-        if path not in self._reads:
-            self._reads[path] = self._snapshot.read(path)
-        return self._reads[path]
+        found = self._snapshot.load(entry)
+        if found[1]:
+            self._skipped[path] = found[1]
+        return found

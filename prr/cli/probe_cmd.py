@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from prr.adapters.probe_cache import ProbeCache, default_dir
-from prr.cli.render_junit import probe_junit
 from prr.cli.render_probe import exit_code, render_json, render_text
-from prr.cli.render_sarif import probe_sarif
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import probe_repository
 
@@ -52,14 +51,19 @@ def probe(
         concurrency=concurrency,
     )
     progress = _progress if sys.stderr.isatty() else None
-    report = probe_repository(path, ref, pack, tier, cache, progress, live)
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    report = probe_repository(path, ref, pack, tier, cache, progress, live, workers=workers)
     if sys.stderr.isatty():
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
-        click.echo(json.dumps(render_json(report), indent=2, ensure_ascii=False))
+        click.echo(render_json(report))
     elif fmt == "sarif":
+        from prr.cli.render_sarif import probe_sarif  # imported for the formats asked for only
+
         click.echo(json.dumps(probe_sarif(report), indent=2, ensure_ascii=False))
     elif fmt == "junit":
+        from prr.cli.render_junit import probe_junit  # xml.etree: only for JUnit
+
         click.echo(probe_junit(report))
     else:
         click.echo(render_text(report))

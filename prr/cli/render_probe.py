@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from prr.domain.findings import Finding, Outcome
 from prr.domain.text import printable
 from prr.exit_codes import ExitCode
-from prr.format.findings_json import finding_to_data
+from prr.format.findings_json import finding_json
 from prr.workflow.probing import ItemEvidence, ProbeReport
 
 SCHEMA = "prr.probe/1"
@@ -24,8 +25,10 @@ def exit_code(report: ProbeReport) -> ExitCode:
     return ExitCode.READY
 
 
-def render_json(report: ProbeReport) -> dict[str, Any]:
-    return {
+def render_json(report: ProbeReport) -> str:
+    """The JSON document (schema prr.probe/1), indented, each finding on one line: a
+    whole-monorepo review holds some 20,000 of them."""
+    document = {
         "schema": SCHEMA,
         "repository": str(report.top),
         "service_folder": report.prefix,
@@ -45,7 +48,7 @@ def render_json(report: ProbeReport) -> dict[str, Any]:
                 "requirement": ev.requirement.value,
                 "evidence_mode": ev.item.evidence.value,
                 "outcome": ev.outcome.value if ev.outcome else None,
-                "findings": [_safe(finding_to_data(f)) for f in ev.findings],
+                "findings": [_Line(finding_json(f)) for f in ev.findings],
                 "not_run": list(ev.waiting),
             }
             for ev in report.items
@@ -56,6 +59,34 @@ def render_json(report: ProbeReport) -> dict[str, Any]:
         "notes": report.notes,
         "uncommitted_evidence": report.uncommitted,
     }
+    out: list[str] = []
+    _write(document, "\n", out)
+    return "".join(out)
+
+
+class _Line(str):
+    """JSON text written as it is."""
+
+
+def _write(value: Any, newline: str, out: list[str]) -> None:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, but `_Line` values verbatim."""
+    inner = newline + "  "
+    if isinstance(value, _Line):
+        out.append(value)
+    elif isinstance(value, dict) and value:
+        out.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            out.append(f"{',' if n else ''}{inner}{json.dumps(key, ensure_ascii=False)}: ")
+            _write(item, inner, out)
+        out.append(newline + "}")
+    elif isinstance(value, list) and value:
+        out.append("[")
+        for n, item in enumerate(value):
+            out.append(f"{',' if n else ''}{inner}")
+            _write(item, inner, out)
+        out.append(newline + "]")
+    else:
+        out.append(json.dumps(value, ensure_ascii=False))
 
 
 def render_text(report: ProbeReport) -> str:
@@ -115,10 +146,3 @@ def _counts(report: ProbeReport) -> dict[str, int]:
         elif ev.waiting:
             counts["waiting"] += 1
     return counts
-
-
-def _safe(data: dict[str, Any]) -> dict[str, Any]:
-    """Paths that are not UTF-8 become printable escapes in JSON."""
-    data["locations"] = [{**loc, "path": printable(loc["path"])} for loc in data["locations"]]
-    data["evidence"] = [{**ev, "path": printable(ev["path"])} if "path" in ev else ev for ev in data["evidence"]]
-    return data

@@ -5,20 +5,16 @@ Used by `prr probe` and, later, by the review app: both call `probe_repository`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from prr import __version__
-from prr import probes as probes_package
 from prr.adapters import worktree
-from prr.adapters.git_snapshot import EntryKind, GitSnapshot
+from prr.adapters.git_snapshot import GitSnapshot
 from prr.adapters.probe_cache import ProbeCache
-from prr.adapters.snapshot_view import SnapshotView, selected_entries
 from prr.adapters.source_tree import source_tree_id
 from prr.domain.checklist import Item, Pack, Requirement
 from prr.domain.errors import InputError
@@ -31,6 +27,7 @@ from prr.probes.endpoint_api import RepoFacts
 from prr.probes.registry import PROBES
 from prr.workflow.checklists import open_pack
 from prr.workflow.endpoint_settings import EndpointSettings
+from prr.workflow.repo_runs import RepoCall, run_calls
 
 DEFAULT_PACK = "launch"
 DEFAULT_TIER = 1
@@ -93,10 +90,12 @@ def probe_repository(
     live: EndpointSettings | None = None,
     bind_source_tree: bool = False,
     config_endpoints: bool = True,
+    workers: int = 1,
 ) -> ProbeReport:
     """Probe one commit for the pack's items. Endpoint probes run when `live` or (unless
     `config_endpoints` is off) the committed config names endpoints; otherwise they are
-    listed as waiting."""
+    listed as waiting. `workers` over 1 runs the repository probes in that many forked
+    processes: only for a caller without other threads (the CLI, not the app)."""
     with GitSnapshot.open(path, ref) as snapshot:
         report = _report(snapshot, pack_ref, tier, bind_source_tree)
         config, pack, chosen_tier = report.config, report.pack, report.tier
@@ -105,22 +104,27 @@ def probe_repository(
             live = _with_config_endpoints(live, config, snapshot.prefix)
         items = pack.asked_items(chosen_tier)
         calls = _calls(items)
-        results: dict[str, list[Finding]] = {}
         waiting: dict[str, str] = {}
-        views: list[SnapshotView] = []
+        repo_calls: list[RepoCall] = []
         live_calls: list[ProbeCall] = []
-        for index, call in enumerate(calls.values(), start=1):
-            if progress:
-                progress(index, len(calls), call.probe)
-            probe = _repository_probes().get(call.probe)
+        for call in calls.values():
             if PROBES[call.probe].kind is ProbeKind.ENDPOINT:
                 live_calls.append(call)
                 if not live.urls:
                     waiting[call.key] = f"{call.probe}: needs an endpoint (--endpoint URL or [service] endpoints)"
-            elif probe is None:
-                waiting[call.key] = f"{call.probe}: not available in prr {__version__}"
             else:
-                results[call.key] = _run(snapshot, probe, call, cache, report, views)
+                repo_calls.append(RepoCall(call.key, call.probe, call.params))
+        answered = iter(range(1, len(calls) + 1))
+
+        def started(call: RepoCall) -> None:
+            if progress:
+                progress(next(answered), len(calls), call.probe)
+
+        runs = run_calls(snapshot, repo_calls, cache, _repository_probes, started, workers)
+        for key in runs.unavailable:
+            waiting[key] = f"{calls[key].probe}: not available in prr {__version__}"
+        results = dict(runs.findings)
+        report.probes_run, report.probes_cached = runs.run, runs.cached
         if live.urls and live_calls:
             if progress:
                 progress(len(calls), len(calls), f"{len(live_calls)} endpoint probes")
@@ -138,8 +142,7 @@ def probe_repository(
                     tuple(waiting[key] for key in keys if key in waiting),
                 )
             )
-        report.notes.extend(_tree_notes(snapshot))
-        report.notes.extend(_read_notes(views))
+        report.notes.extend(runs.notes)
         report.uncommitted = _uncommitted(snapshot, report.items)
         return report
 
@@ -191,9 +194,10 @@ def _run_live(calls: list[ProbeCall], live: EndpointSettings, facts: RepoFacts) 
 
 def _config(snapshot: GitSnapshot) -> ServiceConfig:
     path = f"{snapshot.prefix}/{CONFIG_PATH}" if snapshot.prefix else CONFIG_PATH
-    if snapshot.entry(path) is None:
+    entry = snapshot.find(path)
+    if entry is None:
         return ServiceConfig()
-    blob = snapshot.read(path)
+    blob = snapshot.read_entry(entry)
     if blob.data is None:
         raise InputError(f"{path}: {blob.skipped}")
     return parse_config(path, blob.data)
@@ -212,65 +216,6 @@ def _calls(items: tuple[Item, ...]) -> dict[str, ProbeCall]:
     return calls
 
 
-def _run(
-    snapshot: GitSnapshot,
-    probe: RepoProbe,
-    call: ProbeCall,
-    cache: ProbeCache | None,
-    report: ProbeReport,
-    views: list[SnapshotView],
-) -> list[Finding]:
-    entries = selected_entries(snapshot, probe, call.params)
-    key = ""
-    if cache is not None:
-        listing = "\n".join(f"{e.oid} {e.path}" for e in entries)
-        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, listing)
-        cached = cache.get(key)
-        if cached is not None:
-            report.probes_cached += 1
-            return cached
-    snapshot.prefetch(entries)
-    view = SnapshotView(snapshot, entries)
-    views.append(view)
-    try:
-        findings = probe.run(view, call.params)
-    except Exception as exc:  # a probe bug must cost one finding, not the whole review
-        findings = [Finding(call.probe, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
-    report.probes_run += 1
-    if cache is not None:
-        problem = cache.put(key, findings)
-        if problem and problem not in report.notes:
-            report.notes.append(problem)
-    return findings
-
-
-@cache
-def _probes_digest() -> str:
-    """The source of every probe module and what they share: changed probe code never
-    reuses findings cached by the old code."""
-    digest = hashlib.sha256()
-    for source in sorted(Path(probes_package.__file__).parent.rglob("*.py")):
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-def _tree_notes(snapshot: GitSnapshot) -> list[str]:
-    notes = []
-    for entry in snapshot.entries:
-        if entry.kind is EntryKind.SYMLINK:
-            notes.append(f"{printable(entry.path)}: symbolic link, not followed")
-        elif entry.kind is EntryKind.SUBMODULE:
-            notes.append(f"{printable(entry.path)}: submodule, not entered")
-    return notes
-
-
-def _read_notes(views: list[SnapshotView]) -> list[str]:
-    skipped: dict[str, str] = {}
-    for view in views:
-        skipped.update(view.skipped_reads())
-    return [f"{printable(path)}: skipped ({reason})" for path, reason in sorted(skipped.items())]
-
-
 def _uncommitted(snapshot: GitSnapshot, items: list[ItemEvidence]) -> list[str]:
     evidence = {ev.path: ev.blob for i in items for f in i.findings for ev in f.evidence if ev.path and ev.blob}
-    return sorted(printable(p) for p, oid in evidence.items() if worktree.differs(snapshot.top, p, oid))
+    return sorted(printable(p) for p in worktree.changed(snapshot.top, snapshot.git_dir, evidence))

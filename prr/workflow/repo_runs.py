@@ -1,0 +1,178 @@
+"""Run a pack's repository probe calls over one commit, reusing what the cache holds.
+
+Cheapest answer first:
+1. the scope record for the commit's tree ids (GitSnapshot.scope_id) names each call's
+   probe-run key, so an unchanged tree is answered without listing its files;
+2. else the commit is listed, each call's files selected (once per distinct selection;
+   in a large repository, again only in folders whose tree changed) and its key
+   computed from the selected blobs: a run over the same blobs is reused;
+3. else the probe runs, over blobs fetched for all such calls in one batch (on several
+   cores when the caller allows: see prr.workflow.forked), and its run is stored under
+   that key.
+The findings and notes are the same whichever way they were found."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from prr import __version__
+from prr import probes as probes_package
+from prr.adapters.git_snapshot import EntryKind, GitSnapshot
+from prr.adapters.probe_cache import ProbeCache, ProbeRun, ScopeRecord
+from prr.adapters.selection import Selection, Selector
+from prr.adapters.snapshot_view import SnapshotView
+from prr.domain.findings import Finding, Outcome
+from prr.domain.text import printable
+from prr.probes.api import RepoProbe
+from prr.workflow.forked import map_forked
+
+UNAVAILABLE = "object not available"  # a partial clone may fetch it later: such runs are not stored
+Task = tuple["RepoCall", RepoProbe, Selection, str]  # a call to run, over its selection, stored under its key
+FORK_FROM_FILES = 5_000  # fewer files than this are probed in this process: a fork would cost more
+
+
+@dataclass(frozen=True)
+class RepoCall:
+    key: str  # the probe and its parameters (probing.ProbeCall.key)
+    probe: str
+    params: Mapping[str, Any]
+
+
+@dataclass
+class RepoRuns:
+    findings: dict[str, list[Finding]] = field(default_factory=dict)  # by call key
+    unavailable: list[str] = field(default_factory=list)  # call keys whose probe this prr does not have
+    run: int = 0
+    cached: int = 0
+    notes: list[str] = field(default_factory=list)  # cache problems, links and submodules, skipped reads
+
+
+def run_calls(
+    snapshot: GitSnapshot,
+    calls: list[RepoCall],
+    cache: ProbeCache | None,
+    probes: Callable[[], Mapping[str, RepoProbe]],
+    started: Callable[[RepoCall], None],
+    workers: int = 1,
+) -> RepoRuns:
+    """Findings for every call; `probes` gives the implementations (imported only when a
+    probe must select or run), `started` is told of each call as it is answered. With
+    `workers` over 1, the probes that must run share that many forked processes (only
+    from a process without other threads)."""
+    runs = RepoRuns()
+    keys: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    scope_key = ProbeCache.key(__version__, _probes_digest(), snapshot.prefix, snapshot.scope_id()) if cache else ""
+    record = cache.get_scope(scope_key) if cache else None
+    pending = []
+    for call in calls:
+        key = record.calls.get(call.key) if record else None
+        found = cache.get(key) if cache and key else None
+        if found is None:
+            pending.append(call)
+            continue
+        started(call)
+        _take(runs, skipped, call, found, cached=True)
+        keys[call.key] = key or ""
+    selector = Selector(snapshot, cache)
+    to_run: list[Task] = []
+    for call in pending:
+        probe = probes().get(call.probe)
+        if probe is None:
+            runs.unavailable.append(call.key)
+            keys[call.key] = ""
+            continue
+        # Per repository: any folder with the same path and tree selects the same files, but
+        # two large repositories sharing one memo would keep overwriting each other's.
+        memo_key = ProbeCache.key("folders", __version__, _probes_digest(), str(snapshot.git_dir), call.key)
+        selection = selector.select(probe, call.params, memo_key)
+        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
+        found = cache.get(key) if cache else None
+        if found is None:
+            to_run.append((call, probe, selection, key))
+            continue
+        started(call)
+        _take(runs, skipped, call, found, cached=True)
+        keys[call.key] = key
+    snapshot.prefetch_blobs(chain.from_iterable(selection.blobs() for _, _, selection, _ in to_run))
+    # Probes over one selection run in one process (the Kubernetes probes share what they
+    # parse), the largest groups first so that no worker is left with one at the end.
+    groups: dict[int, list[Task]] = {}
+    for task in to_run:
+        groups.setdefault(id(task[2]), []).append(task)
+    ordered = sorted(groups.values(), key=lambda group: -len(group) * len(group[0][2]))
+
+    def run(group: list[Task]) -> list[ProbeRun]:
+        found = []
+        for call, probe, selection, _ in group:
+            started(call)  # in whichever process runs it
+            found.append(_run(snapshot, probe, call.params, selection))
+        return found
+
+    worth_forking = sum(len(selection) for _, _, selection, _ in to_run) >= FORK_FROM_FILES
+    results = map_forked(ordered, run, workers if worth_forking else 1)
+    for (call, _, _, key), found in zip(chain.from_iterable(ordered), chain.from_iterable(results), strict=True):
+        _take(runs, skipped, call, found, cached=False)
+        if cache is not None and UNAVAILABLE not in found.skipped.values():
+            _note(runs, cache.put(key, found))
+            keys[call.key] = key
+    for problem in selector.notes:
+        _note(runs, problem)
+    tree_notes = record.notes if record else _tree_notes(snapshot)
+    known = record.calls if record else {}
+    if cache is not None and len(keys) == len(calls) and (record is None or keys.items() - known.items()):
+        _note(runs, cache.put_scope(scope_key, ScopeRecord(known | keys, tree_notes)))
+    runs.notes += tree_notes
+    runs.notes += [f"{printable(path)}: skipped ({why})" for path, why in sorted(skipped.items())]
+    return runs
+
+
+def _run(snapshot: GitSnapshot, probe: RepoProbe, params: Mapping[str, Any], selection: Selection) -> ProbeRun:
+    view = SnapshotView(snapshot, selection)
+    try:
+        findings = probe.run(view, params)
+    except Exception as exc:  # a probe bug must cost one finding, not the whole review
+        findings = [Finding(probe.id, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
+    return ProbeRun(list(findings), view.skipped_reads())
+
+
+def _take(runs: RepoRuns, skipped: dict[str, str], call: RepoCall, found: ProbeRun, cached: bool) -> None:
+    runs.findings[call.key] = found.findings
+    skipped.update(found.skipped)
+    if cached:
+        runs.cached += 1
+    else:
+        runs.run += 1
+
+
+def _note(runs: RepoRuns, problem: str | None) -> None:
+    if problem and problem not in runs.notes:
+        runs.notes.append(problem)
+
+
+def _tree_notes(snapshot: GitSnapshot) -> list[str]:
+    listing = snapshot.listing
+    notes = []
+    for position, kind in sorted(listing.kinds.items()):
+        path = printable(listing.paths[position])
+        if kind is EntryKind.SYMLINK:
+            notes.append(f"{path}: symbolic link, not followed")
+        elif kind is EntryKind.SUBMODULE:
+            notes.append(f"{path}: submodule, not entered")
+    return notes
+
+
+@cache
+def _probes_digest() -> str:
+    """The source of every probe module and what they share: changed probe code never
+    reuses findings cached by the old code."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(probes_package.__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
