@@ -2,9 +2,11 @@
 
 Unlike `GitSnapshot`, nothing is listed up front: verification reads a few trees and blobs
 per record (the record folders, the reviewed commit's tree) through git's persistent
-`cat-file --batch` process, and asks git for one diff when it must say what changed. The
-same hardening applies: the `-c` settings of `git_snapshot.SAFE_CONFIG`, an explicit
-`--git-dir`, refs resolved once after `--end-of-options`."""
+`cat-file` processes, and asks git for one diff when it must say what changed. The same
+hardening applies: the `-c` settings of `git_snapshot.SAFE_CONFIG`, an explicit
+`--git-dir`, refs resolved once after `--end-of-options`. Git runs through
+`git_process.Git`, not GitPython, whose import alone took a tenth of a second of
+`prr verify`."""
 
 from __future__ import annotations
 
@@ -16,16 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from prr.adapters import git_snapshot
-from prr.adapters.git_snapshot import SAFE_CONFIG
+from prr.adapters.git_process import Git, GitFailed
 from prr.domain.errors import InputError, ToolError
 
 MAX_BLOB_BYTES = 1024 * 1024
 TREE = "40000"
 _ENTRY = re.compile(rb"(\d+) ([^\0]*)\0")
-_LISTED = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+)\t([^\0]*)\0")
+_LISTED = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+) +(-|\d+|BAD)\t([^\0]*)\0")  # ls-tree -l; BAD: object missing
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class GitObjects:
     """Open with `GitObjects.open(path)`; close (or use as a context manager) to end git's
     cat-file process."""
 
-    def __init__(self, top: Path, git_dir: Path, prefix: str, g: git.Git):
+    def __init__(self, top: Path, git_dir: Path, prefix: str, g: Git):
         self.top = top
         self.git_dir = git_dir
         self.prefix = prefix  # PATH's folder inside the repository, "" at the top
@@ -55,13 +55,12 @@ class GitObjects:
         self._trees: dict[str, list[tuple[str, str, str]]] = {}
         self._commits: dict[str, CommitInfo] = {}
         self._blobs: dict[str, bytes | int] = {}  # prefetched: the data, or the size when over the cap
+        self._sizes: dict[str, int] = {}  # blob sizes `files` listed
 
     @classmethod
     def open(cls, path: Path) -> GitObjects:
         top, git_dir, prefix = git_snapshot.discover(path)
-        g = git.Git(str(top))
-        g.update_environment(**git_snapshot.GIT_ENV)
-        g.set_persistent_git_options(c=list(SAFE_CONFIG), git_dir=str(git_dir))
+        g = Git(top, [*git_snapshot.config_args(), f"--git-dir={git_dir}"], git_snapshot.GIT_ENV)
         return cls(top, git_dir, prefix, g)
 
     def __enter__(self) -> GitObjects:
@@ -71,11 +70,16 @@ class GitObjects:
         self.close()
 
     def close(self) -> None:
-        self._git.clear_cache()
+        self._git.close()
 
     def resolve(self, ref: str) -> str:
         """The commit id REF names (InputError when there is none)."""
-        return git_snapshot.resolve_commit(self._git, ref)
+        git_snapshot.check_ref(ref)
+        try:
+            found = self._git.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        except GitFailed:
+            raise InputError(f"{ref}: no such commit in this repository") from None
+        return found.decode().strip()
 
     def rev_parse(self, spec: str) -> str:
         """The object id `spec` names ("<commit>^{tree}"), through cat-file, not a process."""
@@ -132,43 +136,52 @@ class GitObjects:
 
     def files(self, commit: str, folder: str) -> Iterator[FileAt]:
         """Every regular file under FOLDER in COMMIT (symlinks and submodules left out),
-        listed by one `ls-tree -r` rather than a cat-file round trip per subtree."""
+        listed with their sizes by one `ls-tree -r -l` rather than a cat-file round trip
+        per subtree."""
         found = self.lookup(commit, folder)
         if found is None or found[0] != TREE:
             return
-        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "ls-tree", "-r", "-z",
-                "--full-tree", found[1]]  # fmt: skip
         try:
-            raw = bytes(self._git.execute(argv, stdout_as_string=False))
-        except git.GitCommandError as exc:
-            raise ToolError(f"{self.top}: git ls-tree failed: {str(exc.stderr).strip()}") from None
+            raw = self._git.run("ls-tree", "-r", "-z", "-l", "--full-tree", found[1])
+        except GitFailed as exc:
+            raise ToolError(f"{self.top}: git ls-tree failed: {exc.stderr.strip()}") from None
         base = folder.strip("/")
-        for mode, oid, name in _LISTED.findall(raw):
+        for mode, oid, size, name in _LISTED.findall(raw):
             if mode in (b"100644", b"100755"):
                 path = name.decode("utf-8", "surrogateescape")
+                if size.isdigit():
+                    self._sizes[oid.decode()] = int(size)
                 yield FileAt(f"{base}/{path}" if base else path, oid.decode())
 
     def prefetch(self, oids: list[str], cap: int = MAX_BLOB_BYTES) -> None:
-        """Load many blobs with two pipelined cat-file calls (sizes, then contents under
-        the cap) instead of two round trips each: a thousand records, two thousand files."""
+        """Load many blobs with one pipelined cat-file call instead of two round trips each
+        (a thousand records, two thousand files); the sizes, to leave out what is over the
+        cap, come from `files` or from one more call."""
         wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._blobs]
-        if not wanted:
-            return
-        small = []
-        for line in self._batch("--batch-check", wanted).splitlines():
+        unknown = [oid for oid in wanted if oid not in self._sizes]
+        for line in self._batch("--batch-check", unknown).splitlines() if unknown else ():
             oid, _, rest = line.decode().partition(" ")
             parts = rest.split()
             if len(parts) == 2 and parts[0] == "blob":
-                if int(parts[1]) > cap:
-                    self._blobs[oid] = int(parts[1])
-                else:
-                    small.append(oid)
+                self._sizes[oid] = int(parts[1])
+        small = []
+        for oid in wanted:
+            size = self._sizes.get(oid)
+            if size is not None and size > cap:
+                self._blobs[oid] = size
+            elif size is not None:
+                small.append(oid)
         output, position = self._batch("--batch", small) if small else b"", 0
         for oid in small:
             end = output.index(b"\n", position)
             size = int(output[position:end].split()[2])
             self._blobs[oid] = output[end + 1 : end + 1 + size]
             position = end + 1 + size + 1
+
+    def in_memory(self, oid: str, cap: int = MAX_BLOB_BYTES) -> bool:
+        """Whether `blob(oid, ..., cap)` answers from what `prefetch` read, without git."""
+        cached = self._blobs.get(oid)
+        return isinstance(cached, bytes) and len(cached) <= cap
 
     def blob(self, oid: str, shown: str, cap: int = MAX_BLOB_BYTES) -> bytes:
         cached = self._blobs.get(oid)
@@ -183,24 +196,20 @@ class GitObjects:
 
     def changed_paths(self, old: str, new: str) -> list[str]:
         """Paths that differ between two commits' trees (renames as a deletion and an addition)."""
-        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "diff-tree", "-r", "-z",
-                "--no-renames", "--name-only", "--end-of-options", old, new]  # fmt: skip
         try:
-            raw = bytes(self._git.execute(argv, stdout_as_string=False))
-        except git.GitCommandError as exc:
-            raise ToolError(f"{self.top}: git diff-tree failed: {str(exc.stderr).strip()}") from None
+            raw = self._git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", "--end-of-options", old, new)
+        except GitFailed as exc:
+            raise ToolError(f"{self.top}: git diff-tree failed: {exc.stderr.strip()}") from None
         return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
 
     def added(self, ref: str, pattern: str) -> list[tuple[str, str]]:
         """(commit, path) for every file matching the glob PATTERN that a commit in REF's
         history added, newest first."""
-        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "log", "--no-renames",
-                "--diff-filter=A", "--name-only", "-z", "--format=%x01%H", "--end-of-options", ref, "--",
-                f":(glob){pattern}"]  # fmt: skip
         try:
-            raw = bytes(self._git.execute(argv, stdout_as_string=False))
-        except git.GitCommandError as exc:
-            raise ToolError(f"{self.top}: git log failed: {str(exc.stderr).strip()}") from None
+            raw = self._git.run("log", "--no-renames", "--diff-filter=A", "--name-only", "-z", "--format=%x01%H",
+                                "--end-of-options", ref, "--", f":(glob){pattern}")  # fmt: skip
+        except GitFailed as exc:
+            raise ToolError(f"{self.top}: git log failed: {exc.stderr.strip()}") from None
         found = []
         for chunk in raw.split(b"\x01")[1:]:
             head, _, names = chunk.partition(b"\n")
@@ -211,13 +220,13 @@ class GitObjects:
     def config(self, key: str) -> str | None:
         """A git config value as git resolves it for this repository (user, then repository settings)."""
         try:
-            value = self._git.config("--get", "--end-of-options", key)
-        except git.GitCommandError:
+            value = self._git.run("config", "--get", "--end-of-options", key)
+        except GitFailed:
             return None  # not set
-        return str(value).strip() or None
+        return value.decode("utf-8", "surrogateescape").strip() or None
 
     def _batch(self, mode: str, oids: list[str]) -> bytes:
-        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "cat-file", mode]
+        argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "cat-file", mode, "--buffer"]
         done = subprocess.run(
             argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True,
             env=os.environ | git_snapshot.GIT_ENV,
@@ -227,19 +236,13 @@ class GitObjects:
         return done.stdout
 
     def _header(self, name: str) -> tuple[str, str, int]:
-        try:
-            oid, kind, size = self._git.get_object_header(name)
-        except ValueError:
-            raise InputError(f"{name}: object not available (a partial or damaged clone?)") from None
-        return oid.decode() if isinstance(oid, bytes) else str(oid), _text(kind), int(size)
+        found = self._git.header(name)
+        if found is None:
+            raise InputError(f"{name}: object not available (a partial or damaged clone?)")
+        return found
 
     def _object(self, name: str) -> tuple[str, str, bytes]:
-        try:
-            oid, kind, _, data = self._git.get_object_data(name)
-        except ValueError:
-            raise InputError(f"{name}: object not available (a partial or damaged clone?)") from None
-        return oid.decode() if isinstance(oid, bytes) else str(oid), _text(kind), bytes(data)
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+        found = self._git.contents(name)
+        if found is None:
+            raise InputError(f"{name}: object not available (a partial or damaged clone?)")
+        return found

@@ -2,16 +2,17 @@
 
 `dumps` writes one fixed layout, refuses text that could hide what a record says (control and
 bidirectional-override characters), and re-reads its own bytes before handing them out: it never
-returns bytes that do not mean the record it was given. `loads` reports every problem at once,
-each as `source:line:col: message`."""
+returns bytes that do not mean the record it was given. `loads` checks every field as it builds
+the record, in one pass, and reports every problem at once, each as `source:line:col: message`."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
+import sys
 import unicodedata
-from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import tomli_w
@@ -36,7 +37,7 @@ from prr.domain.record import (
     WaiverRef,
 )
 from prr.domain.status import State
-from prr.format.toml_document import read_toml
+from prr.format.toml_document import read_record_toml
 
 HEADER = "# prr review record. Signatures cover these exact bytes: never edit or re-save this file.\n"
 
@@ -48,7 +49,6 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _OID_LENGTH = {ObjectFormat.SHA1.value: 40, ObjectFormat.SHA256.value: 64}
 
 Out = list[tuple[str, str]]  # (field path, message)
-Check = Callable[[str, Any, Out], None]
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -96,247 +96,326 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-# --- checks ---------------------------------------------------------------------------------
+# --- rules -----------------------------------------------------------------------------------
+#
+# Each rule reads one value two ways from the same predicates: `read` builds the record's
+# value and raises _Invalid at the first problem (the fast path: `prr verify` reads a thousand
+# records), `check` lists every problem with its field path (run only on a refused document).
 
 
-def _text(
-    *,
-    multiline: bool = False,
-    nonempty: bool = False,
-    pattern: re.Pattern[str] | None = None,
-    choices: tuple[str, ...] = (),
-    what: str = "",
-) -> Check:
-    def check(path: str, value: Any, out: Out) -> None:
+class _Invalid(Exception):
+    """The document breaks a rule; `check_data` says where and why."""
+
+
+_INVALID = _Invalid()
+_ABSENT = object()  # an optional key left out: its field is None
+
+
+class _Rule:
+    def check(self, path: str, value: Any, out: Out) -> None:
+        problem = self.problem(value)
+        if problem:
+            out.append((path, problem))
+
+    def read(self, value: Any) -> Any:
+        if self.problem(value) is not None:
+            raise _INVALID
+        return value
+
+    def problem(self, value: Any) -> str | None:
+        """Why VALUE breaks this rule, or None."""
+        raise NotImplementedError
+
+
+class _Text(_Rule):
+    def __init__(
+        self,
+        *,
+        multiline: bool = False,
+        nonempty: bool = False,
+        pattern: re.Pattern[str] | None = None,
+        choices: type[StrEnum] | None = None,
+        what: str = "",
+    ) -> None:
+        self.forbidden = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN
+        self.multiline, self.nonempty, self.pattern, self.what = multiline, nonempty, pattern, what
+        self.members = {member.value: member for member in choices} if choices else {}
+        self.plain = not (pattern or choices)
+
+    def problem(self, value: Any) -> str | None:
         if not isinstance(value, str):
-            out.append((path, f"must be text, got {_describe(value)}"))
-            return
-        bad = text_problem(value, multiline=multiline)
-        if bad:
-            out.append((path, bad))
-        elif not unicodedata.is_normalized("NFC", value):
-            out.append((path, "text is not in Unicode NFC form"))
-        elif nonempty and not value.strip():
-            out.append((path, "must not be empty"))
-        elif pattern is not None and not pattern.fullmatch(value):
-            out.append((path, f"must be {what}, got {value!r}"))
-        elif choices and value not in choices:
-            out.append((path, f"must be one of {', '.join(choices)}, got {value!r}"))
+            return f"must be text, got {_describe(value)}"
+        if not (value.isascii() and value.isprintable()):  # printable ASCII: nothing forbidden, and NFC
+            if self.forbidden.search(value):
+                return text_problem(value, multiline=self.multiline)
+            if not unicodedata.is_normalized("NFC", value):
+                return "text is not in Unicode NFC form"
+        if self.nonempty and (not value or value.isspace()):  # what `not value.strip()` means
+            return "must not be empty"
+        if self.pattern is not None and not self.pattern.fullmatch(value):
+            return f"must be {self.what}, got {value!r}"
+        if self.members and value not in self.members:
+            return f"must be one of {', '.join(self.members)}, got {value!r}"
+        return None
 
-    return check
+    def read(self, value: Any) -> Any:
+        if self.plain and type(value) is str and value.isascii() and value.isprintable():  # most text, decided here
+            if self.nonempty and (not value or value.isspace()):
+                raise _INVALID
+            return sys.intern(value)  # records repeat text (item ids, probe messages): one object each
+        if self.problem(value) is not None:
+            raise _INVALID
+        return self.members[value] if self.members else value
 
 
-def _const(expected: str) -> Check:
-    def check(path: str, value: Any, out: Out) -> None:
-        if value != expected:
-            out.append((path, f"must be {expected!r}, got {value!r} (not a prr record, or a newer format)"))
+class _Const(_Rule):
+    def __init__(self, expected: str) -> None:
+        self.expected = expected
 
-    return check
+    def problem(self, value: Any) -> str | None:
+        if value != self.expected:
+            return f"must be {self.expected!r}, got {value!r} (not a prr record, or a newer format)"
+        return None
 
 
-def _int(low: int, high: int | None) -> Check:
-    def check(path: str, value: Any, out: Out) -> None:
+class _Int(_Rule):
+    def __init__(self, low: int, high: int | None) -> None:
+        self.low, self.high = low, high
+
+    def problem(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            out.append((path, f"must be a whole number, got {_describe(value)}"))
-        elif value < low or (high is not None and value > high):
-            out.append((path, f"must be between {low} and {high}, got {value}" if high else f"must be >= {low}"))
-
-    return check
-
-
-def _bool(path: str, value: Any, out: Out) -> None:
-    if not isinstance(value, bool):
-        out.append((path, f"must be true or false, got {_describe(value)}"))
+            return f"must be a whole number, got {_describe(value)}"
+        if value < self.low or (self.high is not None and value > self.high):
+            return f"must be between {self.low} and {self.high}, got {value}" if self.high else f"must be >= {self.low}"
+        return None
 
 
-def _utc_datetime(path: str, value: Any, out: Out) -> None:
-    if not isinstance(value, dt.datetime):
-        out.append((path, f"must be a date-time, got {_describe(value)}"))
-    elif value.tzinfo is None or value.utcoffset() != dt.timedelta(0):
-        out.append((path, "must be a UTC date-time ending in Z"))
+class _Bool(_Rule):
+    def problem(self, value: Any) -> str | None:
+        return None if isinstance(value, bool) else f"must be true or false, got {_describe(value)}"
 
 
-def _date(path: str, value: Any, out: Out) -> None:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        out.append((path, f"must be a date (YYYY-MM-DD), got {_describe(value)}"))
+class _UtcDateTime(_Rule):
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, dt.datetime):
+            return f"must be a date-time, got {_describe(value)}"
+        if value.tzinfo is None or value.utcoffset() != dt.timedelta(0):
+            return "must be a UTC date-time ending in Z"
+        return None
+
+    def read(self, value: Any) -> Any:
+        return super().read(value).astimezone(dt.UTC)
+
+
+class _Date(_Rule):
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            return f"must be a date (YYYY-MM-DD), got {_describe(value)}"
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
 class _Field:
-    key: str
-    check: Check
-    optional: bool = False
+    key: str  # also the name of the dataclass field it fills
+    rule: _Rule
+    optional: bool = False  # absent means None
 
 
-def _table(spec: tuple[_Field, ...]) -> Check:
-    known = {f.key for f in spec}
+class _Table(_Rule):
+    """A table whose keys are the fields of BUILD, a frozen record dataclass."""
 
-    def check(path: str, value: Any, out: Out) -> None:
+    def __init__(self, build: type, *fields: _Field) -> None:
+        self.build, self.fields = build, fields
+        self.known = frozenset(f.key for f in fields)
+        self.required = frozenset(f.key for f in fields if not f.optional)
+        names = [f.name for f in dataclasses.fields(build)]
+        if set(names) != self.known or hasattr(build, "__post_init__"):
+            raise TypeError(f"{build.__name__}: the table's keys must be its fields, and nothing else to set up")
+        rules = {f.key: f.rule for f in fields}
+        self.readers = tuple((name, rules[name].read) for name in names)  # in the dataclass's order
+
+    def check(self, path: str, value: Any, out: Out) -> None:
         if not isinstance(value, dict):
             out.append((path or "document", f"must be a table, got {_describe(value)}"))
             return
         for key in value:
-            if key not in known:
-                out.append((_join(path, key), f"unknown key (known: {', '.join(f.key for f in spec)})"))
-        for field in spec:
+            if key not in self.known:
+                out.append((_join(path, key), f"unknown key (known: {', '.join(f.key for f in self.fields)})"))
+        for field in self.fields:
             if field.key in value:
-                field.check(_join(path, field.key), value[field.key], out)
+                field.rule.check(_join(path, field.key), value[field.key], out)
             elif not field.optional:
                 out.append((_join(path, field.key), "missing"))
 
-    return check
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, dict) or not self.known.issuperset(value) or not self.required.issubset(value):
+            raise _INVALID
+        if len(value) == len(self.readers):  # every key there, as prr writes it
+            fields = {key: read(value[key]) for key, read in self.readers}
+        else:
+            get = value.get
+            fields = {key: None if (v := get(key, _ABSENT)) is _ABSENT else read(v) for key, read in self.readers}
+        built = object.__new__(self.build)  # as pickle builds it: a frozen __init__ costs a call per field
+        object.__setattr__(built, "__dict__", fields)
+        return built
 
 
-def _tables(spec: tuple[_Field, ...]) -> Check:
-    one = _table(spec)
+class _Array(_Rule):
+    """An array whose entries each follow EACH (a table, or text)."""
 
-    def check(path: str, value: Any, out: Out) -> None:
+    def __init__(self, each: _Rule, what: str) -> None:
+        self.each, self.what = each, what
+
+    def check(self, path: str, value: Any, out: Out) -> None:
         if not isinstance(value, list):
-            out.append((path, f"must be an array of tables, got {_describe(value)}"))
+            out.append((path, f"must be {self.what}, got {_describe(value)}"))
             return
         for index, entry in enumerate(value):
-            one(f"{path}[{index}]", entry, out)
+            self.each.check(f"{path}[{index}]", entry, out)
 
-    return check
-
-
-def _texts(each: Check) -> Check:
-    """An array of text values, each checked by `each`."""
-
-    def check(path: str, value: Any, out: Out) -> None:
+    def read(self, value: Any) -> Any:
         if not isinstance(value, list):
-            out.append((path, f"must be an array of text, got {_describe(value)}"))
-            return
-        for index, entry in enumerate(value):
-            each(f"{path}[{index}]", entry, out)
+            raise _INVALID
+        return tuple(map(self.each.read, value))
 
-    return check
+
+def _tables(build: type, *fields: _Field) -> _Array:
+    return _Array(_Table(build, *fields), "an array of tables")
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-_LINE = _text()
-_NAME = _text(nonempty=True)
-_SHA = _text(pattern=_SHA256, what="64 lowercase hex digits (a sha256)")
-_OBJECT_ID = _text(pattern=_OID, what="a git object id (40 or 64 lowercase hex digits)")
+_LINE = _Text()
+_NAME = _Text(nonempty=True)
+_SHA = _Text(pattern=_SHA256, what="64 lowercase hex digits (a sha256)")
+_OBJECT_ID = _Text(pattern=_OID, what="a git object id (40 or 64 lowercase hex digits)")
 
-_LOCATION = (_Field("path", _NAME), _Field("line", _int(1, None), optional=True))
-_EVIDENCE = (
-    _Field("path", _LINE, optional=True),
-    _Field("blob", _OBJECT_ID, optional=True),
-    _Field("url", _LINE, optional=True),
-    _Field("status", _int(100, 599), optional=True),
-    _Field("digest", _text(pattern=_DIGEST, what="'sha256:' and 64 lowercase hex digits"), optional=True),
-)
-_FINDING = (
+_FINDING = _tables(
+    Finding,
     _Field("probe", _NAME),
-    _Field("outcome", _text(choices=tuple(o.value for o in Outcome))),
+    _Field("outcome", _Text(choices=Outcome)),
     _Field("message", _LINE),
     _Field("remediation", _LINE),
-    _Field("locations", _tables(_LOCATION)),
-    _Field("evidence", _tables(_EVIDENCE)),
+    _Field("locations", _tables(Location, _Field("path", _NAME), _Field("line", _Int(1, None), optional=True))),
+    _Field(
+        "evidence",
+        _tables(
+            Evidence,
+            _Field("path", _LINE, optional=True),
+            _Field("blob", _OBJECT_ID, optional=True),
+            _Field("url", _LINE, optional=True),
+            _Field("status", _Int(100, 599), optional=True),
+            _Field("digest", _Text(pattern=_DIGEST, what="'sha256:' and 64 lowercase hex digits"), optional=True),
+        ),
+    ),
 )
-_ITEM = (
+_ITEM = _tables(
+    RecordItem,
     _Field("id", _NAME),
-    _Field("requirement", _text(choices=tuple(r.value for r in Requirement))),
-    _Field("answer", _text(choices=tuple(a.value for a in RecordAnswer))),
-    _Field("state", _text(choices=tuple(s.value for s in State))),
-    _Field("note", _text(multiline=True)),
+    _Field("requirement", _Text(choices=Requirement)),
+    _Field("answer", _Text(choices=RecordAnswer)),
+    _Field("state", _Text(choices=State)),
+    _Field("note", _Text(multiline=True)),
     _Field("reason", _LINE),
-    _Field("contradicts_probe", _bool),
-    _Field("links", _texts(_NAME)),
-    _Field("findings", _tables(_FINDING)),
+    _Field("contradicts_probe", _Bool()),
+    _Field("links", _Array(_NAME, "an array of text")),
+    _Field("findings", _FINDING),
 )
-_RECORD = (
-    _Field("format", _const(RECORD_FORMAT)),
+_RECORD = _Table(
+    Record,
+    _Field("format", _Const(RECORD_FORMAT)),
     _Field("id", _NAME),
-    _Field("created", _utc_datetime),
-    _Field("expires", _utc_datetime),
+    _Field("created", _UtcDateTime()),
+    _Field("expires", _UtcDateTime()),
     _Field("prr_version", _NAME),
     _Field(
         "subject",
-        _table(
-            (
-                _Field("repository", _LINE),
-                _Field("commit", _OBJECT_ID),
-                _Field("source_tree", _OBJECT_ID),
-                _Field("object_format", _text(choices=tuple(f.value for f in ObjectFormat))),
-                _Field("service_folder", _LINE),
-            )
+        _Table(
+            Subject,
+            _Field("repository", _LINE),
+            _Field("commit", _OBJECT_ID),
+            _Field("source_tree", _OBJECT_ID),
+            _Field("object_format", _Text(choices=ObjectFormat)),
+            _Field("service_folder", _LINE),
         ),
     ),
     _Field(
         "checklist",
-        _table(
-            (
-                _Field("id", _NAME),
-                _Field("version", _NAME),
-                _Field("sha256", _SHA),
-                _Field("sources", _tables((_Field("name", _NAME), _Field("sha256", _SHA)))),
-            )
+        _Table(
+            ChecklistRef,
+            _Field("id", _NAME),
+            _Field("version", _NAME),
+            _Field("sha256", _SHA),
+            _Field("sources", _tables(ChecklistSource, _Field("name", _NAME), _Field("sha256", _SHA))),
         ),
     ),
     _Field(
-        "service", _table((_Field("name", _LINE), _Field("tier", _int(min(TIERS), max(TIERS))), _Field("owner", _LINE)))
+        "service",
+        _Table(ServiceRef, _Field("name", _LINE), _Field("tier", _Int(min(TIERS), max(TIERS))), _Field("owner", _LINE)),
     ),
     _Field(
         "verdict",
-        _table(
-            (
-                _Field("ready", _bool),
-                _Field("score", _int(0, 100)),
-                _Field("level", _NAME, optional=True),
-                _Field("scorer", _NAME),
-                _Field("scorer_version", _NAME),
-                _Field("blockers", _tables((_Field("item", _NAME), _Field("reason", _LINE)))),
-            )
+        _Table(
+            VerdictRef,
+            _Field("ready", _Bool()),
+            _Field("score", _Int(0, 100)),
+            _Field("level", _NAME, optional=True),
+            _Field("scorer", _NAME),
+            _Field("scorer_version", _NAME),
+            _Field("blockers", _tables(BlockerRef, _Field("item", _NAME), _Field("reason", _LINE))),
         ),
     ),
-    _Field("signers", _tables((_Field("principal", _NAME), _Field("role", _LINE)))),
-    _Field("items", _tables(_ITEM)),
+    _Field("signers", _tables(Signer, _Field("principal", _NAME), _Field("role", _LINE))),
+    _Field("items", _ITEM),
     _Field(
         "waivers",
-        _tables((_Field("item", _NAME), _Field("reason", _LINE), _Field("approver", _NAME), _Field("expires", _date))),
+        _tables(
+            WaiverRef,
+            _Field("item", _NAME),
+            _Field("reason", _LINE),
+            _Field("approver", _NAME),
+            _Field("expires", _Date()),
+        ),
     ),
 )
-_CHECK_RECORD = _table(_RECORD)
 
 
 def check_data(document: Any) -> list[tuple[str, str]]:
     """Every problem with a parsed record document, as (field path, message) pairs."""
     out: Out = []
-    _CHECK_RECORD("", document, out)
-    if out or not isinstance(document, dict):
+    _RECORD.check("", document, out)
+    if out:
         return out
-    # Facts that tie fields together; only checked once each field is well formed.
-    length = _OID_LENGTH[document["subject"]["object_format"]]
+    return _relations(_RECORD.read(document))  # each field is well formed: the facts that tie them
+
+
+def _relations(record: Record) -> Out:
+    """Facts that tie fields together, as (field path, message) pairs."""
+    out: Out = []
+    subject = record.subject
+    length = _OID_LENGTH[subject.object_format]
     for key in ("commit", "source_tree"):
-        if len(document["subject"][key]) != length:
-            out.append(
-                (
-                    f"subject.{key}",
-                    f"must be {length} hex digits for object_format {document['subject']['object_format']}",
-                )
-            )
-    if document["expires"] <= document["created"]:
+        if len(getattr(subject, key)) != length:
+            out.append((f"subject.{key}", f"must be {length} hex digits for object_format {subject.object_format}"))
+    if record.expires <= record.created:
         out.append(("expires", "must be later than created"))
     seen: set[str] = set()
-    for i, item in enumerate(document["items"]):
-        if item["id"] in seen:
-            out.append((f"items[{i}].id", f"duplicate item id {item['id']!r}"))
-        seen.add(item["id"])
-        for j, finding in enumerate(item["findings"]):
-            for k, evidence in enumerate(finding["evidence"]):
-                if "blob" in evidence and len(evidence["blob"]) != length:
+    for i, item in enumerate(record.items):
+        if item.id in seen:
+            out.append((f"items[{i}].id", f"duplicate item id {item.id!r}"))
+        seen.add(item.id)
+        for j, finding in enumerate(item.findings):
+            for k, evidence in enumerate(finding.evidence):
+                if evidence.blob is not None and len(evidence.blob) != length:
                     out.append((f"items[{i}].findings[{j}].evidence[{k}].blob", f"must be {length} hex digits"))
-    for i, waiver in enumerate(document["waivers"]):
-        if waiver["item"] not in seen:
-            out.append((f"waivers[{i}].item", f"names no item in this record: {waiver['item']!r}"))
-    for i, blocker in enumerate(document["verdict"]["blockers"]):
-        if blocker["item"] not in seen:
-            out.append((f"verdict.blockers[{i}].item", f"names no item in this record: {blocker['item']!r}"))
+    for i, waiver in enumerate(record.waivers):
+        if waiver.item not in seen:
+            out.append((f"waivers[{i}].item", f"names no item in this record: {waiver.item!r}"))
+    for i, blocker in enumerate(record.verdict.blockers):
+        if blocker.item not in seen:
+            out.append((f"verdict.blockers[{i}].item", f"names no item in this record: {blocker.item!r}"))
     return out
 
 
@@ -436,59 +515,6 @@ def record_to_data(record: Record) -> dict[str, Any]:
             for w in record.waivers
         ],
     }
-
-
-def record_from_data(d: dict[str, Any]) -> Record:
-    """Build a record from a document that `check_data` found no problems with."""
-    s, c, v = d["subject"], d["checklist"], d["verdict"]
-    return Record(
-        format=d["format"],
-        id=d["id"],
-        created=d["created"].astimezone(dt.UTC),
-        expires=d["expires"].astimezone(dt.UTC),
-        prr_version=d["prr_version"],
-        subject=Subject(
-            s["repository"], s["commit"], s["source_tree"], ObjectFormat(s["object_format"]), s["service_folder"]
-        ),
-        checklist=ChecklistRef(
-            c["id"], c["version"], c["sha256"], tuple(ChecklistSource(x["name"], x["sha256"]) for x in c["sources"])
-        ),
-        service=ServiceRef(d["service"]["name"], d["service"]["tier"], d["service"]["owner"]),
-        verdict=VerdictRef(
-            ready=v["ready"],
-            score=v["score"],
-            level=v.get("level"),
-            scorer=v["scorer"],
-            scorer_version=v["scorer_version"],
-            blockers=tuple(BlockerRef(b["item"], b["reason"]) for b in v["blockers"]),
-        ),
-        signers=tuple(Signer(x["principal"], x["role"]) for x in d["signers"]),
-        items=tuple(
-            RecordItem(
-                id=i["id"],
-                requirement=Requirement(i["requirement"]),
-                answer=RecordAnswer(i["answer"]),
-                state=State(i["state"]),
-                note=i["note"],
-                reason=i["reason"],
-                contradicts_probe=i["contradicts_probe"],
-                links=tuple(i["links"]),
-                findings=tuple(
-                    Finding(
-                        probe=f["probe"],
-                        outcome=Outcome(f["outcome"]),
-                        message=f["message"],
-                        locations=tuple(Location(loc["path"], loc.get("line")) for loc in f["locations"]),
-                        evidence=tuple(Evidence(**e) for e in f["evidence"]),
-                        remediation=f["remediation"],
-                    )
-                    for f in i["findings"]
-                ),
-            )
-            for i in d["items"]
-        ),
-        waivers=tuple(WaiverRef(w["item"], w["reason"], w["approver"], w["expires"]) for w in d["waivers"]),
-    )
 
 
 def normalised(record: Record) -> Record:
@@ -592,11 +618,16 @@ def _locate(positions: dict[str, tuple[int, int]], path: str) -> tuple[int, int]
 
 def loads(data: bytes, source: str) -> Record:
     """Read a record, strictly. Every problem is reported at once as an InputError."""
-    document = read_toml(data, source)
-    problems = check_data(document)
+    document = read_record_toml(data, source)
+    try:
+        record = _RECORD.read(document)
+    except _Invalid:  # the same rules again, this time collecting every field's path and message
+        problems = check_data(document)
+    else:
+        problems = _relations(record)
     if problems:
         positions = _positions(data.decode("utf-8"))
         raise InputError(
             problems=[Problem(source, *_locate(positions, path), f"{path}: {message}") for path, message in problems]
         )
-    return record_from_data(document)
+    return record

@@ -13,7 +13,7 @@ import datetime as dt
 import posixpath
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,10 @@ from prr.workflow.record_binding import Packs, binding_failures
 from prr.workflow.record_location import RECORD_FILE, RECORDS, SIGNATURES, scope
 from prr.workflow.signature_checks import check_signature
 from prr.workflow.trust import IN_REPOSITORY_NOTE, Trust, load_trust
+from prr.workflow.verify_parallel import examine_all
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+MAX_SIGNATURE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,21 @@ class VerifyReport:
         return bool(self.results) and all(not r.failures and not r.expired for r in self.results)
 
 
+@dataclass(frozen=True)
+class Examined:
+    """One record folder as far as it can be checked without git (`Checker.examine`);
+    picklable, as worker processes return it."""
+
+    path: str  # repository-relative path of record.toml
+    record: Record | None  # None when it could not be read as a record
+    unreadable: tuple[str, ...] = ()  # why not
+    placement: tuple[str, ...] = ()  # failures: the record's folder and service
+    binding: tuple[str, ...] = ()  # failures: checklist, items, verdict
+    signatures: tuple[SignatureResult, ...] = ()
+    signoff: int | None = None  # distinct signers the pack asks at the tier; None when the pack is unusable
+    notes: tuple[str, ...] = ()
+
+
 def verify(path: Path, options: VerifyOptions) -> VerifyReport:
     """Verify the records of the service at PATH (or the one record PATH names)."""
     with session(path, options) as opened:
@@ -63,7 +80,7 @@ def verify(path: Path, options: VerifyOptions) -> VerifyReport:
         if opened.only is not None and opened.only not in folders:
             where = posixpath.join(opened.service, RECORDS, opened.only)
             raise InputError(f"{where}: no record committed there at {options.ref}")
-        results = [opened.checker.check(name, files) for name, files in sorted(folders.items())]
+        results = opened.checker.check_all(folders)
     return VerifyReport(opened.commit, opened.service, opened.trust.shown, opened.trust.weaker, results)
 
 
@@ -118,6 +135,31 @@ class Checker:
         self._signoffs: dict[tuple[str, str], int] = {}
 
     def check(self, name: str, files: list[FileAt]) -> Verification:
+        return self.finish(self.examine(name, files))
+
+    def check_all(self, folders: dict[str, list[FileAt]]) -> list[Verification]:
+        """Every record folder, in name order; examined on every core when there are many.
+        A folder whose files are not all in memory already is examined here: only this
+        process may ask git."""
+        names = sorted(folders)
+        examined = examine_all(lambda name: self.examine(name, folders[name]), names, self._in_memory(folders))
+        return [self.finish(one) for one in examined]
+
+    def _in_memory(self, folders: dict[str, list[FileAt]]) -> Callable[[str], bool]:
+        """Whether `examine` reads a folder without asking git: every file it reads was
+        prefetched, within its cap (or else git is asked, to say what is wrong)."""
+
+        def ready(name: str) -> bool:
+            base = posixpath.join(self.service, RECORDS, name)
+            record_path = f"{base}/{RECORD_FILE}"
+            caps = [(f, MAX_RECORD_BYTES if f.path == record_path else MAX_SIGNATURE_BYTES) for f in folders[name]]
+            return all(self.objects.in_memory(f.oid, cap) for f, cap in caps if not _stray(f.path, base, record_path))
+
+        return ready
+
+    def examine(self, name: str, files: list[FileAt]) -> Examined:
+        """All that one record folder shows on its own: the record parses, sits in its own
+        folder, matches its checklist and verdict, and who validly signed it."""
         base = posixpath.join(self.service, RECORDS, name)
         record_path = f"{base}/{RECORD_FILE}"
         by_path = {f.path: f for f in files}
@@ -125,30 +167,45 @@ class Checker:
         try:
             record = loads(data, record_path)
         except InputError as exc:
-            return Verification(record_path, None, failures=tuple(exc.lines()))
-        failures = self._placement(record, name)
-        unbound = self._subject(record)
-        failures += unbound
+            return Examined(record_path, None, unreadable=tuple(exc.lines()))
         pack, bound = binding_failures(record, self.packs)
-        failures += bound
-        signatures = self._signatures(record, data, base, files, record_path)
-        failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
-        signed = [(s.principal, s.fingerprint) for s in signatures if s.valid]
-        if pack is not None:
-            required = max(pack.signoff.get(record.service.tier, 1), self._configured_signoff(record))
-            problem = signoff_problem(required, signed, record.service.tier)
-            if problem:
-                failures.append(problem)
         notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
         notes += [f"{f.path}: not a signature file (ignored)" for f in files if _stray(f.path, base, record_path)]
-        return Verification(
+        return Examined(
             record_path,
             record,
-            tuple(signatures),
+            placement=tuple(self._placement(record, name)),
+            binding=tuple(bound),
+            signatures=tuple(self._signatures(record, data, base, files, record_path)),
+            signoff=pack.signoff.get(record.service.tier, 1) if pack is not None else None,
+            notes=tuple(notes),
+        )
+
+    def finish(self, examined: Examined) -> Verification:
+        """The verification, adding what git must be asked: the reviewed commit and its
+        tree, the service config's sign-off, what changed since."""
+        record = examined.record
+        if record is None:
+            return Verification(examined.path, None, failures=examined.unreadable)
+        unbound = self._subject(record)
+        signatures = examined.signatures
+        failures = [*examined.placement, *unbound, *examined.binding]
+        failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
+        if examined.signoff is not None:
+            required = max(examined.signoff, self._configured_signoff(record))
+            problem = signoff_problem(
+                required, [(s.principal, s.fingerprint) for s in signatures if s.valid], record.service.tier
+            )
+            if problem:
+                failures.append(problem)
+        return Verification(
+            examined.path,
+            record,
+            signatures,
             tuple(failures),
             expired=self.now >= record.expires,
             changed=() if unbound else tuple(self._changed(record)),
-            notes=tuple(notes),
+            notes=examined.notes,
         )
 
     def _configured_signoff(self, record: Record) -> int:
@@ -197,7 +254,7 @@ class Checker:
             folder, _, filename = file.path.rpartition("/")
             if folder != f"{base}/{SIGNATURES}" or not filename.endswith(".sig"):
                 continue
-            armored = self.objects.blob(file.oid, file.path, 64 * 1024)
+            armored = self.objects.blob(file.oid, file.path, MAX_SIGNATURE_BYTES)
             principal = filename.removesuffix(".sig")
             results.append(
                 check_signature(data, armored, principal, file.path, record_path, self.trust, record.created, declared)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +30,7 @@ _MAGIC = b"SSHSIG"
 _VERSION = 1
 _HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_BASE64_LINE = re.compile("[A-Za-z0-9+/=]*")  # one search per line, not a set lookup per character
 _RSA_SIGNATURES = {"rsa-sha2-256": hashes.SHA256, "rsa-sha2-512": hashes.SHA512}
 _CURVES: dict[str, tuple[type[ec.EllipticCurve], type[hashes.HashAlgorithm]]] = {
     "ecdsa-sha2-nistp256": (ec.SECP256R1, hashes.SHA256),
@@ -135,8 +137,8 @@ def _dearmor(armored: bytes) -> bytes:
     lines = body[len(BEGIN) + 1 : end].split("\n")
     last = len(lines) + 1
     for number, line in enumerate(lines, 2):
-        junk = next((char for char in line if char not in _BASE64), None)
-        if junk is not None:
+        if not _BASE64_LINE.fullmatch(line):
+            junk = next(char for char in line if char not in _BASE64)
             raise SignatureError(f"line {number}: {junk!r} is not a base64 character")
         if not line:
             raise SignatureError(f"line {number} is empty")

@@ -1,0 +1,122 @@
+"""`prr verify` over many records on every core gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from conftest import Run
+from records import allowed, commit_all, keys, reviewed_repo
+
+from prr.adapters.signing import ssh_keygen
+from prr.cli.render_verify import render_json, render_text
+from prr.format.record_toml import dumps, loads
+from prr.workflow import verify_parallel
+from prr.workflow.verifying import Checker, VerifyOptions, verify
+
+RECORDS = 60  # over verify_parallel.PARALLEL_FROM
+PRINCIPAL = "alice@example.com"
+BROKEN = 17  # the one record whose bytes change after signing
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A repository with RECORDS tier-3 records of one commit, each signed once, one of
+    them changed after signing: (repository, allowed_signers)."""
+    tmp_path = tmp_path_factory.mktemp("many")
+    repo, first = reviewed_repo(tmp_path, tier=3)
+    template = loads(first.read_bytes(), str(first))
+    keyring = keys(tmp_path, PRINCIPAL)
+    folder = first.parent.parent
+    for index in range(RECORDS):
+        record = dataclasses.replace(template, id=f"20261101-payments-{index:04d}")
+        data = dumps(record)
+        target = folder / record.id / "record.toml"
+        (target.parent / "signatures").mkdir(parents=True)
+        (target.parent / "signatures" / f"{PRINCIPAL}.sig").write_bytes(
+            ssh_keygen.sign(data, str(keyring[PRINCIPAL].private))
+        )
+        target.write_bytes(data.replace(b'owner = "', b'owner = "x') if index == BROKEN else data)
+    for leftover in first.parent.iterdir():  # the review's own record, unsigned
+        leftover.unlink()
+    first.parent.rmdir()
+    commit_all(repo)
+    return repo, allowed(tmp_path, keyring)
+
+
+def outputs(repo: Path, allowed_signers: Path) -> tuple[str, str]:
+    report = verify(repo, VerifyOptions(allowed_signers=allowed_signers))
+    return render_text(report), json.dumps(render_json(report), indent=2, ensure_ascii=False)
+
+
+def test_many_records_in_parallel_read_exactly_as_in_one_process(
+    many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, allowed_signers = many
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)
+    alone = outputs(repo, allowed_signers)
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS)
+    monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 3)
+    shared = []
+    share_out = verify_parallel._share_out
+    monkeypatch.setattr(
+        verify_parallel, "_share_out", lambda job, workers: shared.append(workers) or share_out(job, workers)
+    )
+    together = outputs(repo, allowed_signers)
+    assert shared == [2]
+    assert together == alone
+    text = alone[0]
+    assert f"{RECORDS - 1} valid, 1 invalid" in text
+    broken = text.split(f"20261101-payments-{BROKEN:04d}/record.toml: invalid", 1)[1].split("\n\n", 1)[0]
+    assert "signature does not match the message" in broken
+
+
+def test_a_worker_that_dies_costs_nothing_but_time(many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, allowed_signers = many
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)
+    alone = outputs(repo, allowed_signers)
+    parent = os.getpid()
+    examine = Checker.examine
+
+    def dies_in_a_worker(self: Checker, name: str, files: list) -> object:
+        if os.getpid() != parent and name.endswith("0042"):
+            os._exit(1)
+        return examine(self, name, files)
+
+    monkeypatch.setattr(Checker, "examine", dies_in_a_worker)
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS)
+    monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
+    assert outputs(repo, allowed_signers) == alone
+
+
+def test_the_command_prints_what_one_process_finds(
+    many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, prr: object
+) -> None:
+    repo, allowed_signers = many
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)
+    text, _ = outputs(repo, allowed_signers)
+    done: Run = prr("verify", str(repo), "--allowed-signers", str(allowed_signers))  # type: ignore[operator]
+    assert done.code == 1
+    assert done.out.rstrip("\n") == text
+
+
+def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
+    names = [f"{index:03d}" for index in range(100)]
+    parent, worked = os.getpid(), multiprocessing.get_context("fork").Event()
+
+    def examine(name: str) -> tuple[str, int]:
+        if os.getpid() != parent:
+            worked.set()
+        elif int(name) >= 2 * verify_parallel.CHUNK:  # past the first chunk: wait till the worker takes one
+            worked.wait(timeout=60)
+        return name, os.getpid()
+
+    found = verify_parallel.examine_all(examine, names, lambda name: name != "007")
+    assert [name for name, _ in found] == names
+    assert found[7][1] == parent  # refused by forkable: examined here
+    assert {pid for _, pid in found} - {parent}
