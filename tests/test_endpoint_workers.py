@@ -57,11 +57,23 @@ def test_the_workers_limits_add_up_to_no_more_than_the_global_limit() -> None:
     assert sum(limit_shares(100, [[0], [1], [2]])) <= 100
 
 
-def test_one_process_for_few_requests_and_one_per_core_for_many() -> None:
+def test_one_process_for_few_requests_and_one_per_core_for_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' server threads aside
     cores = len(os.sched_getaffinity(0))
     assert worker_count(MIN_REQUESTS_PER_WORKER - 1, 32, 10) == 1
     assert worker_count(MIN_REQUESTS_PER_WORKER * 64, 32, 10) == min(cores, 10)
     assert worker_count(MIN_REQUESTS_PER_WORKER * 64, 32, 1) == 1  # one host: its limit must hold
+
+
+def test_a_process_with_other_threads_is_never_forked() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert worker_count(10_000, 32, 10) == 1
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_probes_run_from_a_thread_stay_in_one_process() -> None:
