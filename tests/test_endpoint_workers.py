@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from prr.adapters.cores import usable_cores
 from prr.domain.findings import Outcome
 from prr.probes.endpoint_api import Endpoint, RepoFacts
 from prr.workflow import endpoint_probing
@@ -59,7 +60,7 @@ def test_the_workers_limits_add_up_to_no_more_than_the_global_limit() -> None:
 
 def test_one_process_for_few_requests_and_one_per_core_for_many(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' server threads aside
-    cores = len(os.sched_getaffinity(0))
+    cores = usable_cores()
     assert worker_count(MIN_REQUESTS_PER_WORKER - 1, 32, 10) == 1
     assert worker_count(MIN_REQUESTS_PER_WORKER * 64, 32, 10) == min(cores, 10)
     assert worker_count(MIN_REQUESTS_PER_WORKER * 64, 32, 1) == 1  # one host: its limit must hold

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from prr.adapters.cores import usable_cores
 from prr.adapters.probe_cache import ProbeCache, default_dir
 from prr.cli.render_probe import exit_code, render_json, render_text
 from prr.workflow.endpoint_settings import EndpointSettings
@@ -51,8 +51,7 @@ def probe(
         concurrency=concurrency,
     )
     progress = _progress if sys.stderr.isatty() else None
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    report = probe_repository(path, ref, pack, tier, cache, progress, live, workers=workers)
+    report = probe_repository(path, ref, pack, tier, cache, progress, live, workers=usable_cores())
     if sys.stderr.isatty():
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":

@@ -9,10 +9,10 @@ never exceeds it), runs the same probing code, and sends its findings back."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from urllib.parse import urlsplit
 
+from prr.adapters.cores import usable_cores
 from prr.probes.endpoint_api import Endpoint
 
 MIN_REQUESTS_PER_WORKER = 64  # below this, starting a process costs more than it saves
@@ -26,8 +26,7 @@ def worker_count(requests: int, limit: int, hosts: int) -> int:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, requests // MIN_REQUESTS_PER_WORKER, limit, hosts))
+    return max(1, min(usable_cores(), requests // MIN_REQUESTS_PER_WORKER, limit, hosts))
 
 
 def host_of(endpoint: Endpoint) -> str:

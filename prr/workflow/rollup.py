@@ -11,13 +11,13 @@ one broken repository out of thousands must not hide the other rows."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from prr.adapters.cores import usable_cores
 from prr.adapters.files import read_capped
 from prr.adapters.signing.allowed_signers import read_allowed_signers
 from prr.adapters.signing.revoked_keys import RevokedKeys
@@ -111,14 +111,6 @@ def summarize_or_fail(path: Path, options: SummaryOptions) -> ServiceSummary:
         return ServiceSummary.failed(str(path), "; ".join(exc.lines()))
     except Exception as exc:  # a prr bug or an unforeseen git state costs one row, shown with its type
         return ServiceSummary.failed(str(path), f"{type(exc).__name__}: {exc}")
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (a container or `taskset` may allow fewer than
-    the machine has)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _chunk_result(future: Future[list[ServiceSummary]], chunk: list[Path]) -> list[ServiceSummary]:

@@ -15,11 +15,12 @@ its own workers)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from prr.adapters.cores import usable_cores
 
 T = TypeVar("T")
 
@@ -117,8 +118,3 @@ def _workers(count: int) -> int:
     if multiprocessing.parent_process() is not None:
         return 0
     return max(0, min(usable_cores() - 1, count // CHUNK - 1))
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (a container or `taskset` may allow fewer)."""
-    return len(os.sched_getaffinity(0))
