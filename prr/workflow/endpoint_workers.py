@@ -8,23 +8,19 @@ never exceeds it), runs the same probing code, and sends its findings back."""
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from urllib.parse import urlsplit
 
 from prr.adapters.cores import usable_cores
 from prr.probes.endpoint_api import Endpoint
+from prr.workflow.forked import may_fork
 
 MIN_REQUESTS_PER_WORKER = 64  # below this, starting a process costs more than it saves
 
 
 def worker_count(requests: int, limit: int, hosts: int) -> int:
     """How many processes to use: one per usable core, at most one per host and per slot
-    of the concurrency limit, and one only when this process cannot fork safely (the app
-    runs probes from a worker thread: forking a threaded process can deadlock the child)."""
-    if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1:
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    of the concurrency limit, and one only when this process may not fork (`may_fork`)."""
+    if not may_fork():
         return 1
     return max(1, min(usable_cores(), requests // MIN_REQUESTS_PER_WORKER, limit, hosts))
 

@@ -25,11 +25,17 @@ Result = TypeVar("Result")
 _NUMBER = 4  # bytes per task number in the pipe (reads this small are never split)
 
 
+def may_fork() -> bool:
+    """Whether this process can fork safely: it can fork at all, and has no other thread
+    (a fork copies the calling thread only, and a lock another thread held would never be
+    released in the child; the app runs probes from a worker thread)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def map_forked(tasks: Sequence[Task], work: Callable[[Task], Result], workers: int) -> list[Result]:
     """[work(task) for task in tasks], on up to `workers` processes; in this one alone
-    when it has other threads (a fork copies the calling thread only, and a lock another
-    thread held would never be released in the child)."""
-    if workers < 2 or len(tasks) < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+    when it may not fork (`may_fork`)."""
+    if workers < 2 or len(tasks) < 2 or not may_fork():
         return [work(task) for task in tasks]
     numbers, feed = os.pipe()
     os.write(feed, b"".join(n.to_bytes(_NUMBER, "big") for n in range(len(tasks))))
