@@ -29,7 +29,7 @@ class Git:
         self._options = options
         self._env = {**os.environ, **env, "LC_ALL": "C", "LANGUAGE": "C"}
         self._batches: dict[str, subprocess.Popen[bytes]] = {}
-        self._owner = os.getpid()  # a forked child must not talk to its parent's cat-file processes
+        self._owner = os.getpid()  # whose cat-file processes `_batches` holds
 
     def __enter__(self) -> Git:
         return self
@@ -70,7 +70,9 @@ class Git:
 
     def _ask(self, mode: str, name: str) -> tuple[str, str, int] | None:
         if os.getpid() != self._owner:
-            raise GitFailed("git cat-file belongs to the parent process")
+            # A forked child: its parent's cat-file processes answer the parent alone, so
+            # the child starts its own (and leaves the parent's to the parent to end).
+            self._batches, self._owner = {}, os.getpid()
         if "\n" in name:
             return None
         process = self._batches.get(mode)

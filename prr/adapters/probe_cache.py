@@ -5,7 +5,8 @@ exact blobs it was handed, so a re-run after a one-file change re-runs only the 
 that looked at that file. A scope record is keyed by the tree ids that fix what a review
 lists (see GitSnapshot.scope_id) and names, per probe call, the probe-run key it had:
 an unchanged tree is answered from the records without listing or hashing its files.
-And a large repository's selections are remembered per folder (prr.adapters.selection).
+A large repository's selections are remembered per folder (prr.adapters.selection), and
+what each probe call derived from each file (`Repo.derived`) per path and blob id.
 
 Entries are JSON behind a SHA-256 of their content, written by rename: a torn, truncated
 or foreign entry is a miss, never an error or a wrong answer."""
@@ -26,6 +27,7 @@ from prr.format.findings_json import findings_from_rows, findings_to_rows
 
 if TYPE_CHECKING:
     from prr.adapters.selection import Folders
+    from prr.adapters.snapshot_view import Derived
 
 
 def default_dir() -> Path:
@@ -54,6 +56,7 @@ class ProbeCache:
         self.folder = folder / "probes-v2"
         self.scopes = folder / "scopes-v1"
         self.selections = folder / "selections-v1"
+        self.derivations = folder / "derived-v1"
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -104,6 +107,22 @@ class ProbeCache:
 
     def put_folders(self, key: str, folders: Folders) -> str | None:
         return _write(self.selections, key, folders)
+
+    def get_derived(self, key: str) -> Derived | None:
+        """What one probe call derived per file last time (see SnapshotView.derived)."""
+        data = _read(self.derivations, key)
+        if not isinstance(data, dict):
+            return None
+        for by_path in data.values():
+            if not isinstance(by_path, dict):
+                return None
+            for value in by_path.values():
+                if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                    return None
+        return data
+
+    def put_derived(self, key: str, derived: Derived) -> str | None:
+        return _write(self.derivations, key, derived)
 
 
 def _read(folder: Path, key: str) -> Any:

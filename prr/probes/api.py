@@ -2,7 +2,8 @@
 
 A repository probe is a yes/no question over one commit's tree. It declares which paths
 it looks at (`selects`), so the runner hands it only those and can reuse its findings
-while none of their blobs change (see prr.workflow.probe_cache). It returns findings and
+while none of their blobs change (see prr.workflow.repo_runs); what it derives from each
+file (`Repo.derived`) is reused per blob even when others changed. It returns findings and
 never scores."""
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class Repo(Protocol):
 
     def skipped(self, path: str) -> str | None:
         """Why `text(path)` returned None ("binary", "object not available", ...)."""
+        ...
+
+    def derived(self, kind: str, path: str, derive: Callable[[str], Any]) -> Any:
+        """derive(text of `path`), remembered across runs by path and blob id, so a re-run
+        after a one-file change reads that file alone. `kind` names what is derived and must
+        change with its meaning (parameters included). The result must be JSON data, never
+        None (it is stored as JSON and comes back as JSON gives it: lists, not tuples).
+        None when the file cannot be read, as for `text`."""
         ...
 
 

@@ -8,7 +8,9 @@ Cheapest answer first:
    computed from the selected blobs: a run over the same blobs is reused;
 3. else the probe runs, over blobs fetched for all such calls in one batch (on several
    cores when the caller allows: see prr.workflow.forked), and its run is stored under
-   that key.
+   that key. What it derived per file (`Repo.derived`) and which files it read whole are
+   stored too: when it runs again after a change, it is answered from what it derived
+   from unchanged files, and only what it will read is fetched beforehand.
 The findings and notes are the same whichever way they were found."""
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ from prr import probes as probes_package
 from prr.adapters.git_snapshot import EntryKind, GitSnapshot
 from prr.adapters.probe_cache import ProbeCache, ProbeRun, ScopeRecord
 from prr.adapters.selection import Selection, Selector
-from prr.adapters.snapshot_view import SnapshotView
+from prr.adapters.snapshot_view import READ, Derived, SnapshotView
 from prr.domain.findings import Finding, Outcome
 from prr.domain.text import printable
 from prr.probes.api import RepoProbe
 from prr.workflow.forked import map_forked
 
 UNAVAILABLE = "object not available"  # a partial clone may fetch it later: such runs are not stored
-Task = tuple["RepoCall", RepoProbe, Selection, str]  # a call to run, over its selection, stored under its key
+# A call to run, over its selection, stored under its key, with what it derived last time.
+Task = tuple["RepoCall", RepoProbe, Selection, str, Derived | None]
 FORK_FROM_FILES = 5_000  # fewer files than this are probed in this process: a fork would cost more
 
 
@@ -95,12 +98,13 @@ def run_calls(
         key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
         found = cache.get(key) if cache else None
         if found is None:
-            to_run.append((call, probe, selection, key))
+            known = cache.get_derived(_derived_key(snapshot, call)) if cache else None
+            to_run.append((call, probe, selection, key, known))
             continue
         started(call)
         _take(runs, skipped, call, found, cached=True)
         keys[call.key] = key
-    snapshot.prefetch_blobs(chain.from_iterable(selection.blobs() for _, _, selection, _ in to_run))
+    snapshot.prefetch_blobs(_to_prefetch(to_run))
     # Probes over one selection run in one process (the Kubernetes probes share what they
     # parse), the largest groups first so that no worker is left with one at the end.
     groups: dict[int, list[Task]] = {}
@@ -108,20 +112,23 @@ def run_calls(
         groups.setdefault(id(task[2]), []).append(task)
     ordered = sorted(groups.values(), key=lambda group: -len(group) * len(group[0][2]))
 
-    def run(group: list[Task]) -> list[ProbeRun]:
+    def run(group: list[Task]) -> list[tuple[ProbeRun, Derived | None]]:
         found = []
-        for call, probe, selection, _ in group:
+        for call, probe, selection, _, known in group:
             started(call)  # in whichever process runs it
-            found.append(_run(snapshot, probe, call.params, selection))
+            found.append(_run(snapshot, probe, call.params, selection, known))
         return found
 
-    worth_forking = sum(len(selection) for _, _, selection, _ in to_run) >= FORK_FROM_FILES
+    worth_forking = sum(len(task[2]) for task in to_run) >= FORK_FROM_FILES
     results = map_forked(ordered, run, workers if worth_forking else 1)
-    for (call, _, _, key), found in zip(chain.from_iterable(ordered), chain.from_iterable(results), strict=True):
+    for task, (found, derived) in zip(chain.from_iterable(ordered), chain.from_iterable(results), strict=True):
+        call, key = task[0], task[3]
         _take(runs, skipped, call, found, cached=False)
         if cache is not None and UNAVAILABLE not in found.skipped.values():
             _note(runs, cache.put(key, found))
             keys[call.key] = key
+        if cache is not None and derived is not None:
+            _note(runs, cache.put_derived(_derived_key(snapshot, call), derived))
     for problem in selector.notes:
         _note(runs, problem)
     tree_notes = record.notes if record else _tree_notes(snapshot)
@@ -133,13 +140,44 @@ def run_calls(
     return runs
 
 
-def _run(snapshot: GitSnapshot, probe: RepoProbe, params: Mapping[str, Any], selection: Selection) -> ProbeRun:
-    view = SnapshotView(snapshot, selection)
+def _run(
+    snapshot: GitSnapshot, probe: RepoProbe, params: Mapping[str, Any], selection: Selection, known: Derived | None
+) -> tuple[ProbeRun, Derived | None]:
+    view = SnapshotView(snapshot, selection, known)
     try:
         findings = probe.run(view, params)
     except Exception as exc:  # a probe bug must cost one finding, not the whole review
         findings = [Finding(probe.id, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
-    return ProbeRun(list(findings), view.skipped_reads())
+        return ProbeRun(findings, view.skipped_reads()), None
+    return ProbeRun(list(findings), view.skipped_reads()), view.to_keep()
+
+
+def _to_prefetch(tasks: list[Task]) -> list[str]:
+    """Every blob of a selection the probe has not run over before; of one it has, those
+    at paths it read whole last time, and those it derived something from that changed
+    since (any others it needs it reads one by one)."""
+    blobs: list[str] = []
+    fetched: set[int] = set()
+    for _, _, selection, _, known in tasks:
+        if known is None and id(selection) not in fetched:
+            fetched.add(id(selection))
+            blobs.extend(selection.blobs())
+    for _, _, selection, _, known in tasks:
+        if known is None or id(selection) in fetched:
+            continue
+        by_path = selection.by_path
+        for kind, by_kind in known.items():
+            for path, (blob, _) in by_kind.items():
+                entry = by_path.get(path)
+                if entry is not None and (kind == READ or entry.oid != blob):
+                    blobs.append(entry.oid)
+    return blobs
+
+
+def _derived_key(snapshot: GitSnapshot, call: RepoCall) -> str:
+    # Per repository and service folder, like the selection memo: two reviews of one
+    # repository keep their own, rather than overwriting each other's on every run.
+    return ProbeCache.key("derived", __version__, _probes_digest(), str(snapshot.git_dir), snapshot.prefix, call.key)
 
 
 def _take(runs: RepoRuns, skipped: dict[str, str], call: RepoCall, found: ProbeRun, cached: bool) -> None:

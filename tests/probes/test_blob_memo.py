@@ -3,7 +3,7 @@ the characters its entries were worked out from, least recently used dropped fir
 
 from __future__ import annotations
 
-from prr.probes.repo.k8s.memo import BlobMemo
+from prr.probes.repo.blob_memo import BlobMemo
 
 
 def test_an_entry_is_found_only_under_its_blob_and_key() -> None:

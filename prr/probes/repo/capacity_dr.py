@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import yaml
 
@@ -341,11 +341,11 @@ def _dr_run(repo: Repo, params: Params) -> list[Finding]:
     failures: list[Finding] = []
     errors: list[Finding] = []
     for path in _dr_candidates(repo, params):
-        text = repo.text(path)
-        if text is None:
+        found = repo.derived("dr-facts-v1", path, lambda text: astuple(_dr_facts(text)))
+        if found is None:
             errors.append(unreadable(probe, repo, path))
             continue
-        facts = _dr_facts(text)
+        facts = _DrFacts(*found)
         if facts.rto and facts.rpo and facts.restore:
             message = (
                 f"{show_path(path)}: RTO (line {facts.rto}), RPO (line {facts.rpo}), "

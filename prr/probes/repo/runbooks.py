@@ -197,6 +197,11 @@ def _rollback_sections(doc: Document) -> list[tuple[Heading, bool]]:
     return out
 
 
+def _rollback_lines(text: str, path: str) -> list[tuple[int, bool]]:
+    """Each rollback heading's line, with whether a step follows it (derived per file)."""
+    return [(heading.line, steps) for heading, steps in _rollback_sections(parse_document(text, path))]
+
+
 def _run_rollback_documented(repo: Repo, params: Params) -> list[Finding]:
     probe = "rollback-documented"
     paths = documents_under(repo, params)
@@ -204,12 +209,12 @@ def _run_rollback_documented(repo: Repo, params: Params) -> list[Finding]:
     empty: list[tuple[str, int]] = []
     unknown = []
     for path in paths:
-        text = repo.text(path)
-        if text is None:
+        sections = repo.derived("rollback-sections-v1", path, lambda text, path=path: _rollback_lines(text, path))
+        if sections is None:
             unknown.append(unreadable(probe, repo, path))
             continue
-        for heading, steps in _rollback_sections(parse_document(text, path)):
-            (found if steps else empty).append((path, heading.line))
+        for line, steps in sections:
+            (found if steps else empty).append((path, line))
     if found:
         shown = ", ".join(f"{p}:{n}" for p, n in found)
         return [finding(probe, Outcome.PASS, f"rollback documented at {shown}", repo, found)]

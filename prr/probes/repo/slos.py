@@ -414,6 +414,27 @@ def _section(text: str) -> tuple[str, int] | None:
     return None
 
 
+def _named_policy(path: str) -> bool:
+    return bool(_POLICY_NAME.search(path.rpartition("/")[2]))
+
+
+def _policy_in(path: str, text: str) -> list[Any]:
+    """[] when the document holds no error budget policy; else [the line it starts on,
+    what it does not say]. Derived per file (Repo.derived): most documents are no policy."""
+    section = _section(text)
+    if section is None and not _named_policy(path):
+        return []
+    body, line = section if section is not None else (text, 1)
+    # "Owner: TBD" names nobody: lines with placeholders say nothing
+    flat = " ".join(" ".join(x for x in body.splitlines() if not _PLACEHOLDER.search(x)).split())
+    missing = []
+    if not _CONSEQUENCE.search(flat):
+        missing.append("what happens when the budget is spent (freeze or halt releases, prioritise reliability)")
+    if not _AUTHORITY.search(flat):
+        missing.append("who decides or how it escalates (owner, approver, escalation)")
+    return [line, missing]
+
+
 def _run_policy(repo: Repo, params: Params) -> list[Finding]:
     fix = SPECS[POLICY].remediation
     raw = [str(p).strip().strip("/") for p in params.get("paths") or [] if str(p).strip().strip("/")]
@@ -425,23 +446,14 @@ def _run_policy(repo: Repo, params: Params) -> list[Finding]:
         path = file.path
         if not (in_service(repo, path) or _under(path, places)):
             continue
-        named = bool(_POLICY_NAME.search(path.rpartition("/")[2]))
-        text = repo.text(path)
-        if text is None:
-            if named:
+        found = repo.derived("error-budget-policy-v1", path, lambda text, path=path: _policy_in(path, text))
+        if found is None:
+            if _named_policy(path):
                 errors.append(unreadable(POLICY, repo, path))
             continue
-        section = _section(text)
-        if section is None and not named:
+        if not found:
             continue
-        body, line = section if section is not None else (text, 1)
-        # "Owner: TBD" names nobody: lines with placeholders say nothing
-        flat = " ".join(" ".join(x for x in body.splitlines() if not _PLACEHOLDER.search(x)).split())
-        missing = []
-        if not _CONSEQUENCE.search(flat):
-            missing.append("what happens when the budget is spent (freeze or halt releases, prioritise reliability)")
-        if not _AUTHORITY.search(flat):
-            missing.append("who decides or how it escalates (owner, approver, escalation)")
+        line, missing = found
         if missing:
             message = f"error budget policy {path}: does not say {'; nor '.join(missing)}"
             failed.append(finding(POLICY, Outcome.FAIL, message, repo, [(path, line)], fix))

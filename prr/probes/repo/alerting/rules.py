@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -22,6 +23,7 @@ from prr.probes.repo.alerting.yaml_nodes import (
     scalar,
     walk,
 )
+from prr.probes.repo.blob_memo import BlobMemo
 
 _RULE_HINTS = ("alert", "rule", "prometheus", "grafana", "provisioning")
 
@@ -45,9 +47,12 @@ class Rule:
         return scalar(get(get(self.node, "labels"), key))
 
 
+R = TypeVar("R")
+
+
 @dataclass
-class RuleScan:
-    rules: list[Rule] = field(default_factory=list)
+class RuleScan(Generic[R]):
+    rules: list[R] = field(default_factory=list)
     malformed: list[Problem] = field(default_factory=list)
     templated: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
@@ -90,44 +95,64 @@ def _rules_in(root: Node, source: Source, seen: set[int]) -> Iterator[Rule]:
                 yield Rule(source.path, source.line(rule), (name or "").strip()[:200] or "(unnamed)", flavour, rule)
 
 
-_last_scan: list[tuple[tuple[str, ...], RuleScan]] = []
+@dataclass(frozen=True)
+class FileRules:
+    rules: list[Rule]
+    problem: Problem | None
+    templated: bool  # a Helm or Jinja template: its rules are not read
 
 
-def scan_rules(repo: Repo) -> RuleScan:
-    """The alert rules in the service's rule files. Two probes ask within one run, so the
-    last scan is reused while the same blobs are in view (composing YAML dominates)."""
-    key = (repo.prefix, *(f"{f.blob} {f.path}" for f in repo.files() if rule_candidate(f.path)))
-    if _last_scan and _last_scan[0][0] == key:
-        return _last_scan[0][1]
-    scan = _scan_rules(repo)
-    _last_scan[:] = [(key, scan)]
-    return scan
+# Per blob and path (a Rule says where it is): alert-rules-sound and alerts-have-runbooks
+# compose each rule file once between them (composing YAML dominates both).
+_MEMO: BlobMemo[FileRules] = BlobMemo(8 * 1024 * 1024)
 
 
-def _scan_rules(repo: Repo) -> RuleScan:
-    scan = RuleScan()
+def file_rules(path: str, blob: str | None, text: str) -> FileRules:
+    """The alert rules in one file's text (none when it does not look like a rule file)."""
+    found = _MEMO.get(blob, path) if blob is not None else None
+    if found is None:
+        found = _file_rules(path, text)
+        if blob is not None:
+            _MEMO.put(blob, path, found, len(text))
+    return found
+
+
+def _file_rules(path: str, text: str) -> FileRules:
+    if not _mentions_rules(text):
+        return FileRules([], None, False)
+    loaded = load_with_embedded(path, text, ("groups:", "rules:"))
+    if loaded.templated:
+        return FileRules([], None, True)
     seen: set[int] = set()
+    found = [rule for root, source in loaded.documents for rule in _rules_in(root, source, seen)]
+    return FileRules(found, loaded.problem, False)
+
+
+def unreadable_rule_file(path: str) -> bool:
+    """Whether an unreadable candidate is worth an error: its name says it holds rules."""
+    return any(hint in path.lower() for hint in _RULE_HINTS[:3])
+
+
+def scan_rules(repo: Repo) -> RuleScan[Rule]:
+    """The alert rules in the service's rule files."""
+    scan: RuleScan[Rule] = RuleScan()
     for file in repo.files():
         path = file.path
         if not in_service(repo, path) or not rule_candidate(path):
             continue
         text = repo.text(path)
         if text is None:
-            if any(hint in path.lower() for hint in _RULE_HINTS[:3]):
+            if unreadable_rule_file(path):
                 scan.unreadable.append(path)
             continue
-        if not _mentions_rules(text):
-            continue
-        loaded = load_with_embedded(path, text, ("groups:", "rules:"))
-        if loaded.templated:
+        found = file_rules(path, file.blob, text)
+        if found.templated:
             scan.templated.append(path)
             continue
-        if loaded.problem:
-            scan.malformed.append(loaded.problem)
-        before = len(scan.rules)
-        for root, source in loaded.documents:
-            scan.rules.extend(_rules_in(root, source, seen))
-        if len(scan.rules) > before:
+        if found.problem:
+            scan.malformed.append(found.problem)
+        scan.rules.extend(found.rules)
+        if found.rules:
             scan.files.append(path)
     return scan
 

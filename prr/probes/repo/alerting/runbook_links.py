@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from prr.domain.findings import Evidence, Finding, Outcome
 from prr.probes.api import Params, Repo, RepoProbe, finding, unreadable
 from prr.probes.repo.alerting import rules
+from prr.probes.repo.alerting.rule_links import LinkedRule, scan_links
 from prr.probes.repo.alerting.yaml_nodes import YAML_SUFFIXES
 from prr.probes.repo.documents import anchors, parse_document
 
@@ -31,15 +32,7 @@ class LinkCheck:
     error: bool = False  # the target could not be read
 
 
-def _runbook_link(rule: rules.Rule, annotation: str) -> tuple[str, str | None]:
-    for key in dict.fromkeys((annotation, "runbook_url", "runbook")):
-        value = rule.annotation(key)
-        if value is not None:
-            return key, value
-    return annotation, None
-
-
-def _resolve_path(repo: Repo, rule: rules.Rule, link: str) -> tuple[str | None, list[str]]:
+def _resolve_path(repo: Repo, rule: LinkedRule, link: str) -> tuple[str | None, list[str]]:
     """The committed file (or folder's README) LINK names, and the places tried."""
     if link.startswith("/"):
         bases = ["", repo.prefix]
@@ -66,9 +59,11 @@ def _resolve_path(repo: Repo, rule: rules.Rule, link: str) -> tuple[str | None, 
 def _anchors_of(repo: Repo, target: str) -> set[str] | None:
     """The fragments a committed file offers: headings, explicit anchors and GitHub's line
     anchors (as "L<count>"); None when it cannot be read."""
-    text = repo.text(target)
-    if text is None:
-        return None
+    found = repo.derived("link-anchors-v1", target, lambda text: sorted(_anchors_in(target, text)))
+    return None if found is None else set(found)
+
+
+def _anchors_in(target: str, text: str) -> set[str]:
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     found = {f"L{lines}"}
     lower = target.lower()
@@ -97,7 +92,7 @@ def _check_anchor(repo: Repo, target: str, fragment: str, cache: dict[str, set[s
     return LinkCheck(False, f"{target} has no heading for #{fragment[:80]}", target=target)
 
 
-def _check_link(repo: Repo, rule: rules.Rule, key: str, raw: str, cache: dict[str, set[str] | None]) -> LinkCheck:
+def _check_link(repo: Repo, rule: LinkedRule, key: str, raw: str, cache: dict[str, set[str] | None]) -> LinkCheck:
     link = _ALERTNAME.sub(rule.name, raw.strip())
     shown = link if len(link) <= 200 else link[:200] + "..."
     if not link:
@@ -135,18 +130,18 @@ def _run_alerts_have_runbooks(repo: Repo, params: Params) -> list[Finding]:
     probe = "alerts-have-runbooks"
     annotation = params.get("annotation") or "runbook_url"
     annotation = annotation if isinstance(annotation, str) else "runbook_url"
-    scan = rules.scan_rules(repo)
+    scan = scan_links(repo, annotation)
     empty = rules.no_rules(probe, repo, scan, Outcome.ERROR)
     if empty is not None:
         return empty
     out: list[Finding] = []
-    passed: list[rules.Rule] = []
+    passed: list[LinkedRule] = []
     targets: list[str] = []
     urls: list[str] = []
     templated_urls = 0
     cache: dict[str, set[str] | None] = {}
     for rule in scan.rules:
-        key, raw = _runbook_link(rule, annotation)
+        key, raw = rule.key, rule.link
         if raw is None:
             message = f"alert {rule.name} ({rule.where}) has no {annotation} annotation"
             out.append(finding(probe, Outcome.FAIL, message, repo, [(rule.path, rule.line)], rules.remediation(probe)))
@@ -175,7 +170,7 @@ def _run_alerts_have_runbooks(repo: Repo, params: Params) -> list[Finding]:
 
 
 def _runbooks_pass(
-    probe: str, repo: Repo, passed: list[rules.Rule], targets: list[str], urls: list[str], templated: int
+    probe: str, repo: Repo, passed: list[LinkedRule], targets: list[str], urls: list[str], templated: int
 ) -> Finding:
     parts = []
     files = list(dict.fromkeys(targets))

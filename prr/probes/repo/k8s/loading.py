@@ -13,9 +13,9 @@ from typing import Any
 
 from prr.domain.findings import Outcome
 from prr.probes.api import Params, Repo, finding, in_service, unreadable
+from prr.probes.repo.blob_memo import BlobMemo
 from prr.probes.repo.k8s.fields import UNKNOWN, get, items
 from prr.probes.repo.k8s.helm_charts import Chart, Template, chart_of, chart_own_file, find_charts, is_template
-from prr.probes.repo.k8s.memo import BlobMemo
 from prr.probes.repo.k8s.resources import Manifests, Resource, resources_in
 from prr.probes.repo.k8s.template_render import render_template
 from prr.probes.repo.k8s.template_syntax import TemplateError
