@@ -41,7 +41,6 @@ from prr.probes.repo.yaml_nodes import entry
 SLO = "slo-defined"
 POLICY = "error-budget-policy"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SPEC_EXTS = (".yaml", ".yml", ".json")
 _DOC_EXTS = (".md", ".markdown", ".mdx")
 _HINTS = ("openslo", "sloth.slok.dev", "prometheus/v1", "pyrra.dev", "sre.google.com", "slo_target")

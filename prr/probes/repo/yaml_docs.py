@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from prr.probes.repo.yaml_loader import Loader
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Doc:
 
 def yaml_docs(text: str) -> tuple[list[Doc], tuple[str, int | None] | None]:
     """Every document with its node tree (for line numbers), and the parse error if any."""
-    loader = _Loader(text)
+    loader = Loader(text)
     docs: list[Doc] = []
     try:
         while loader.check_node():

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import yaml
 
 from prr.probes.repo.printable import show
+from prr.probes.repo.yaml_loader import Loader
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -27,7 +27,7 @@ def compose_documents(text: str) -> tuple[list[yaml.Node], YamlProblem | None]:
     parsing stopped (None when it did not)."""
     docs: list[yaml.Node] = []
     try:
-        for doc in yaml.compose_all(text, Loader=_LOADER):
+        for doc in yaml.compose_all(text, Loader=Loader):
             if doc is not None:
                 docs.append(doc)
     except yaml.MarkedYAMLError as exc:

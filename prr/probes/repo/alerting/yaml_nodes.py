@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from prr.probes.repo.yaml_loader import Loader
+
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 MAX_NODES = 500_000  # per document walk; a 1 MB file has fewer
@@ -125,7 +126,7 @@ def load(text: str, source: Source) -> Loaded:
         loaded.templated = True
         return loaded
     try:
-        for document in yaml.compose_all(text, Loader=_LOADER):
+        for document in yaml.compose_all(text, Loader=Loader):
             if document is not None:
                 loaded.documents.append((document, source))
     except (yaml.YAMLError, RecursionError, ValueError) as exc:

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from prr.probes.repo.yaml_loader import Loader
+
 MAX_DEPTH = 100
 MAX_EXPANDED = 2_000_000  # values a document may hold once its aliases are expanded
 MAX_WORK = 5_000_000  # entries the walker may copy for one document (merge keys included)
@@ -173,7 +174,7 @@ def parse_yaml(text: str, line_map: Sequence[int] | None = None) -> Parsed:
         return line_map[min(max(line, 1), len(line_map)) - 1] if line_map else line
 
     try:
-        for node in yaml.compose_all(text, Loader=_LOADER):
+        for node in yaml.compose_all(text, Loader=Loader):
             documents.append(None if node is None else _Walker(line_map).value(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
