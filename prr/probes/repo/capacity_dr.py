@@ -9,6 +9,7 @@ applied, and every pattern has bounded repetition."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass
@@ -37,6 +38,7 @@ def _split(path: str) -> tuple[str, str, str]:
 _SCRIPT_EXTENSIONS = frozenset({"js", "mjs", "cjs", "ts", "mts"})
 # a path segment containing one of these marks load or performance testing
 _LOAD_MARKERS = ("k6", "load", "perf", "stress", "soak", "spike", "bench", "locust", "jmeter", "gatling", "capacity")
+_LOAD_MARKED = re.compile("|".join(_LOAD_MARKERS))  # one search, not eleven
 _VENDORED = ("node_modules/", "vendor/", "dist/", "site-packages/")
 
 _K6_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire\s{0,20}\()\s{0,20}["']k6(?:/[A-Za-z0-9_./-]{0,60})?["']""")
@@ -58,9 +60,8 @@ def _load_selects(path: str, params: Params) -> bool:
     if name == "locustfile.py":
         return True
     low = path.lower()
-    if any(v in low for v in _VENDORED):
-        return False
-    return any(marker in low for marker in _LOAD_MARKERS)
+    # Markers first: most source files of a monorepo have none, and need no other test.
+    return _LOAD_MARKED.search(low) is not None and not any(v in low for v in _VENDORED)
 
 
 def _strip_js_comments(text: str) -> str:
@@ -219,10 +220,19 @@ def _norm_param_path(raw: object) -> str | None:
     return None if ".." in parts else "/".join(parts)
 
 
-def _param_paths(params: Params) -> list[str]:
+def _param_paths(params: Params) -> tuple[str, ...]:
     raw = params.get("paths")
-    values = raw if isinstance(raw, list | tuple) else [raw]
-    return list(dict.fromkeys(p for p in (_norm_param_path(v) for v in values) if p is not None))
+    values = tuple(raw) if isinstance(raw, list | tuple) else (raw,)
+    try:
+        return _normalised(values)
+    except TypeError:  # an unhashable entry (a table in a pack's params): normalised afresh
+        return _normalised.__wrapped__(values)
+
+
+@functools.lru_cache(maxsize=64)
+def _normalised(values: tuple[object, ...]) -> tuple[str, ...]:
+    """Cached: selection asks for every path of a monorepo with the same params."""
+    return tuple(dict.fromkeys(p for p in (_norm_param_path(v) for v in values) if p is not None))
 
 
 def _shared(path: str) -> bool:

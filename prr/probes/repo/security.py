@@ -330,9 +330,10 @@ def _shared(path: str) -> bool:
 
 
 def _secrets_selects(path: str, params: Params) -> bool:
-    if _basename(path).lower() in _SKIPPED_NAMES or any(folder in path for folder in _SKIPPED_FOLDERS):
-        return False  # generated lock files and vendored tool caches hold hashes, not secrets
-    return _config_kind(path)[0]
+    if not _config_kind(path)[0]:
+        return False
+    # Generated lock files and vendored tool caches hold hashes, not secrets.
+    return _basename(path).lower() not in _SKIPPED_NAMES and not any(folder in path for folder in _SKIPPED_FOLDERS)
 
 
 def _scan(path: str, text: str) -> list[_Hit]:

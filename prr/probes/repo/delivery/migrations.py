@@ -23,17 +23,17 @@ _GO_MIGRATE = re.compile(r"(\d+)_(.+)\.(up|down)\.sql")
 
 
 def selects_migration(path: str, params: Params | None = None) -> bool:
-    if vendored(path):
-        return False
     parts = path.split("/")
     base = parts[-1]
     if base.endswith(".py"):
-        return len(parts) >= 2 and parts[-2] in ("versions", "migrations") and base != "__init__.py"
-    if base.endswith(".sql"):
-        return bool(_FLYWAY.fullmatch(base) or _GO_MIGRATE.fullmatch(base))
-    if base.endswith(".rb"):
-        return parts[-3:-1] == ["db", "migrate"]
-    return False
+        found = len(parts) >= 2 and parts[-2] in ("versions", "migrations") and base != "__init__.py"
+    elif base.endswith(".sql"):
+        found = bool(_FLYWAY.fullmatch(base) or _GO_MIGRATE.fullmatch(base))
+    elif base.endswith(".rb"):
+        found = parts[-3:-1] == ["db", "migrate"]
+    else:
+        return False
+    return found and not vendored(path)  # the cheap name test first: most files are no migration
 
 
 @dataclass
