@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitrepos import git, make_repo
@@ -19,6 +20,7 @@ from prr.adapters.probe_cache import ProbeCache
 from prr.cli.render_probe import _counts, render_json
 from prr.domain.findings import Finding
 from prr.domain.text import printable
+from prr.workflow import repo_runs
 from prr.workflow.probing import ProbeReport, probe_repository
 
 RUNBOOK = "# Runbook\n\n## Diagnosis\n\nLook at the dashboard.\n\n## Mitigation\n\nRoll back.\n\n## Rollback\n\nUndo.\n"
@@ -117,6 +119,30 @@ def test_the_report_is_the_same_cold_warm_and_without_a_cache(tmp_path: Path) ->
     assert documents[0] == documents[1] == documents[2]
     assert "link.md: symbolic link, not followed" in runs[2].notes
     assert "services/payments/runbooks/diagram.md: skipped (binary)" in runs[2].notes
+
+
+def test_forked_workers_find_what_one_process_finds_cold_and_after_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked: list[int] = []
+    fork = repo_runs.map_forked
+
+    def counted(tasks: Any, work: Any, workers: int) -> Any:
+        forked.append(workers)
+        return fork(tasks, work, workers)
+
+    monkeypatch.setattr(repo_runs, "FORK_FROM_FILES", 0)  # this small repository is probed on two cores
+    monkeypatch.setattr(repo_runs, "map_forked", counted)
+    repo = monorepo(tmp_path)
+    cache = ProbeCache(tmp_path / "cache")
+    for change in ({}, {"services/search/runbooks/payments.md": RUNBOOK + "\n## Escalation\n\nPage the lead.\n"}):
+        make_repo(repo, change)
+        alone = probe_repository(repo, cache=None, config_endpoints=False, workers=1)
+        shared = probe_repository(repo, cache=cache, config_endpoints=False, workers=2)
+        assert items(shared) == items(alone)
+        assert shared.notes == alone.notes
+        assert shared.probes_run > 0
+    assert forked.count(2) == 2
 
 
 @pytest.mark.parametrize(

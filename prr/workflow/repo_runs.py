@@ -6,20 +6,21 @@ Cheapest answer first:
 2. else the commit is listed, each call's files selected (once per distinct selection;
    in a large repository, again only in folders whose tree changed) and its key
    computed from the selected blobs: a run over the same blobs is reused;
-3. else the probe runs, over blobs fetched for all such calls in one batch (on several
-   cores when the caller allows: see prr.workflow.forked), and its run is stored under
-   that key. What it derived per file (`Repo.derived`) and which files it read whole are
-   stored too: when it runs again after a change, it is answered from what it derived
-   from unchanged files, and only what it will read is fetched beforehand.
-The findings and notes are the same whichever way they were found."""
+3. else the probe runs, over blobs fetched in one batch per selection, and its run is
+   stored under that key. What it derived per file (`Repo.derived`) and which files it
+   read whole are stored too: when it runs again after a change, it is answered from
+   what it derived from unchanged files, and only what it will read is fetched.
+Steps 2 and 3 go by selection, the heaviest first, on several cores when the caller
+allows (see prr.workflow.forked): selecting, fetching and probing a big repository all
+take CPU. The findings and notes are the same whichever way they were found."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,16 @@ class RepoRuns:
     notes: list[str] = field(default_factory=list)  # cache problems, links and submodules, skipped reads
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One call's findings, from whichever process found them."""
+
+    call: RepoCall
+    found: ProbeRun
+    key: str  # the probe-run key it is stored under; "" when it could not be stored
+    cached: bool
+
+
 def run_calls(
     snapshot: GitSnapshot,
     calls: list[RepoCall],
@@ -66,71 +77,44 @@ def run_calls(
 ) -> RepoRuns:
     """Findings for every call; `probes` gives the implementations (imported only when a
     probe must select or run), `started` is told of each call as it is answered. With
-    `workers` over 1, the probes that must run share that many forked processes (only
-    from a process without other threads)."""
+    `workers` over 1, the calls the scope record does not answer share that many forked
+    processes (only from a process without other threads)."""
     runs = RepoRuns()
     keys: dict[str, str] = {}
     skipped: dict[str, str] = {}
     scope_key = ProbeCache.key(__version__, _probes_digest(), snapshot.prefix, snapshot.scope_id()) if cache else ""
     record = cache.get_scope(scope_key) if cache else None
-    pending = []
+    groups: dict[tuple[object, ...], list[RepoCall]] = {}
     for call in calls:
         key = record.calls.get(call.key) if record else None
         found = cache.get(key) if cache and key else None
-        if found is None:
-            pending.append(call)
+        if found is not None:
+            started(call)
+            _take(runs, skipped, call, found, cached=True)
+            keys[call.key] = key or ""
             continue
-        started(call)
-        _take(runs, skipped, call, found, cached=True)
-        keys[call.key] = key or ""
-    selector = Selector(snapshot, cache)
-    to_run: list[Task] = []
-    for call in pending:
         probe = probes().get(call.probe)
         if probe is None:
             runs.unavailable.append(call.key)
             keys[call.key] = ""
             continue
-        # Per repository: any folder with the same path and tree selects the same files, but
-        # two large repositories sharing one memo would keep overwriting each other's.
-        memo_key = ProbeCache.key("folders", __version__, _probes_digest(), str(snapshot.git_dir), call.key)
-        selection = selector.select(probe, call.params, memo_key)
-        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
-        found = cache.get(key) if cache else None
-        if found is None:
-            known = cache.get_derived(_derived_key(snapshot, call)) if cache else None
-            to_run.append((call, probe, selection, key, known))
-            continue
-        started(call)
-        _take(runs, skipped, call, found, cached=True)
-        keys[call.key] = key
-    snapshot.prefetch_blobs(_to_prefetch(to_run))
-    # Probes over one selection run in one process (the Kubernetes probes share what they
-    # parse), the largest groups first so that no worker is left with one at the end.
-    groups: dict[int, list[Task]] = {}
-    for task in to_run:
-        groups.setdefault(id(task[2]), []).append(task)
-    ordered = sorted(groups.values(), key=lambda group: -len(group) * len(group[0][2]))
+        # Calls that select alike share one selection, so they go to one process together
+        # (the Kubernetes probes also share what they parse).
+        groups.setdefault(_selection_key(probe, call.params), []).append(call)
+    selector = Selector(snapshot, cache)
 
-    def run(group: list[Task]) -> list[tuple[ProbeRun, Derived | None]]:
-        found = []
-        for call, probe, selection, _, known in group:
-            started(call)  # in whichever process runs it
-            found.append(_run(snapshot, probe, call.params, selection, known))
-        return found
+    def answer(group: list[RepoCall]) -> tuple[list[_Answer], list[str]]:
+        return _answer(snapshot, group, cache, probes(), selector, started)
 
-    worth_forking = sum(len(task[2]) for task in to_run) >= FORK_FROM_FILES
-    results = map_forked(ordered, run, workers if worth_forking else 1)
-    for task, (found, derived) in zip(chain.from_iterable(ordered), chain.from_iterable(results), strict=True):
-        call, key = task[0], task[3]
-        _take(runs, skipped, call, found, cached=False)
-        if cache is not None and UNAVAILABLE not in found.skipped.values():
-            _note(runs, cache.put(key, found))
-            keys[call.key] = key
-        if cache is not None and derived is not None:
-            _note(runs, cache.put_derived(_derived_key(snapshot, call), derived))
-    for problem in selector.notes:
-        _note(runs, problem)
+    ordered = sorted(groups.values(), key=lambda group: -len(group) * _weight(snapshot, probes()[group[0].probe]))
+    worth_forking = bool(ordered) and len(snapshot.listing) >= FORK_FROM_FILES
+    for answers, notes in map_forked(ordered, answer, workers if worth_forking else 1):
+        for found in answers:
+            _take(runs, skipped, found.call, found.found, found.cached)
+            if found.key:
+                keys[found.call.key] = found.key
+        for problem in notes:
+            _note(runs, problem)
     tree_notes = record.notes if record else _tree_notes(snapshot)
     known = record.calls if record else {}
     if cache is not None and len(keys) == len(calls) and (record is None or keys.items() - known.items()):
@@ -138,6 +122,57 @@ def run_calls(
     runs.notes += tree_notes
     runs.notes += [f"{printable(path)}: skipped ({why})" for path, why in sorted(skipped.items())]
     return runs
+
+
+def _answer(
+    snapshot: GitSnapshot,
+    group: list[RepoCall],
+    cache: ProbeCache | None,
+    probes: Mapping[str, RepoProbe],
+    selector: Selector,
+    started: Callable[[RepoCall], None],
+) -> tuple[list[_Answer], list[str]]:
+    """The group's calls answered (from the cache by their selected blobs, else run), and
+    the cache problems met on the way."""
+    answers: list[_Answer] = []
+    tasks: list[Task] = []
+    for call in group:
+        probe = probes[call.probe]
+        # Per repository: any folder with the same path and tree selects the same files, but
+        # two large repositories sharing one memo would keep overwriting each other's.
+        memo_key = ProbeCache.key("folders", __version__, _probes_digest(), str(snapshot.git_dir), call.key)
+        selection = selector.select(probe, call.params, memo_key)
+        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
+        found = cache.get(key) if cache else None
+        if found is not None:
+            started(call)
+            answers.append(_Answer(call, found, key, cached=True))
+        else:
+            known = cache.get_derived(_derived_key(snapshot, call)) if cache else None
+            tasks.append((call, probe, selection, key, known))
+    snapshot.prefetch_blobs(_to_prefetch(tasks))
+    notes = list(selector.notes)
+    for call, probe, selection, key, known in tasks:
+        started(call)
+        found, derived = _run(snapshot, probe, call.params, selection, known)
+        stored = ""
+        if cache is not None and UNAVAILABLE not in found.skipped.values():
+            notes.append(cache.put(key, found) or "")
+            stored = key
+        if cache is not None and derived is not None:
+            notes.append(cache.put_derived(_derived_key(snapshot, call), derived) or "")
+        answers.append(_Answer(call, found, stored, cached=False))
+    return answers, [note for note in notes if note]
+
+
+def _selection_key(probe: RepoProbe, params: Mapping[str, Any]) -> tuple[object, ...]:
+    return (probe.selects, probe.candidates, json.dumps(params, sort_keys=True))
+
+
+def _weight(snapshot: GitSnapshot, probe: RepoProbe) -> int:
+    """How many files the probe's selection tests: the heaviest groups go first, so that
+    no worker is left with one at the end."""
+    return len(snapshot.listing.candidates(probe.candidates))
 
 
 def _run(
