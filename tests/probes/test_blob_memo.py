@@ -40,3 +40,18 @@ def test_an_entry_over_a_quarter_of_the_budget_is_not_kept() -> None:
     memo.put("huge", None, 2, 26)
     assert memo.get("huge") is None
     assert memo.get("small") == 1
+
+
+def test_made_works_a_value_out_once_per_blob_and_key_and_never_keeps_one_without_a_blob() -> None:
+    memo: BlobMemo[str] = BlobMemo(100)
+    made: list[str] = []
+
+    def make(value: str) -> str:
+        made.append(value)
+        return value
+
+    assert memo.made("b1", "a.yaml", lambda: make("first"), len) == "first"
+    assert memo.made("b1", "a.yaml", lambda: make("again"), len) == "first"
+    assert memo.made(None, "a.yaml", lambda: make("no blob"), len) == "no blob"
+    assert memo.made(None, "a.yaml", lambda: make("no blob"), len) == "no blob"
+    assert made == ["first", "no blob", "no blob"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -41,3 +41,13 @@ class BlobMemo(Generic[V]):
             while self._size > self._budget:
                 _, (dropped, _) = self._entries.popitem(last=False)
                 self._size -= dropped
+
+    def made(self, blob: str | None, key: Hashable, make: Callable[[], V], size: Callable[[V], int]) -> V:
+        """The value remembered for the blob and key, else make() (remembered, weighing
+        size(value) characters, when the blob is known)."""
+        found = self.get(blob, key) if blob is not None else None
+        if found is None:
+            found = make()
+            if blob is not None:
+                self.put(blob, key, found, size(found))
+        return found

@@ -109,12 +109,7 @@ _MEMO: BlobMemo[FileRules] = BlobMemo(8 * 1024 * 1024)
 
 def file_rules(path: str, blob: str | None, text: str) -> FileRules:
     """The alert rules in one file's text (none when it does not look like a rule file)."""
-    found = _MEMO.get(blob, path) if blob is not None else None
-    if found is None:
-        found = _file_rules(path, text)
-        if blob is not None:
-            _MEMO.put(blob, path, found, len(text))
-    return found
+    return _MEMO.made(blob, path, lambda: _file_rules(path, text), lambda _: len(text))
 
 
 def _file_rules(path: str, text: str) -> FileRules:

@@ -104,12 +104,7 @@ _MEMO: BlobMemo[_FileResources] = BlobMemo(8 * 1024 * 1024)
 
 
 def _file_resources(path: str, blob: str | None, text: str) -> _FileResources:
-    found = _MEMO.get(blob, path) if blob is not None else None
-    if found is None:
-        found = _read_file(path, text)
-        if blob is not None:
-            _MEMO.put(blob, path, found, found.chars)
-    return found
+    return _MEMO.made(blob, path, lambda: _read_file(path, text), lambda found: found.chars)
 
 
 def _read_file(path: str, text: str) -> _FileResources:
