@@ -1,6 +1,6 @@
 """Endpoint probes at scale: 500 endpoints on 127.0.0.1-127.0.0.10, each answering after
-200 ms, probed through prr's real path (run_endpoint_probes, the bounded fetcher, the
-health probe).
+200 ms (benchmarks/slow_servers.py: real HTTP/1.1 servers in one separate process), probed
+through prr's real path (run_endpoint_probes, the bounded fetcher, the health probe).
 
 - with the concurrency limit set to 100: target <= 1.3 s wall (floor: 5 rounds x 0.2 s);
 - with the defaults (limit 32): target <= 1.3 x ceil(N / limit) x latency;
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import random
 import resource
@@ -26,7 +27,7 @@ from pathlib import Path
 from report import write_section
 
 from prr.probes.endpoint_api import RepoFacts
-from prr.workflow.endpoint_probing import run_endpoint_probes
+from prr.workflow.endpoint_probing import event_loop_factory, run_endpoint_probes
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.endpoint_workers import worker_count
 
@@ -60,7 +61,8 @@ def cpu_seconds() -> float:
 
 
 def bare_client(urls: list[str], concurrency: int) -> float:
-    """Wall seconds for a bare asyncio client to GET every URL at the same concurrency."""
+    """Wall seconds for a bare asyncio client to GET every URL at the same concurrency, on
+    the event loop prr uses (uvloop where installed), in one process."""
 
     async def all_of() -> None:
         limit = asyncio.Semaphore(concurrency)
@@ -76,7 +78,8 @@ def bare_client(urls: list[str], concurrency: int) -> float:
         await asyncio.gather(*(one(url) for url in urls))
 
     start = time.perf_counter()
-    asyncio.run(all_of())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(all_of())
     return time.perf_counter() - start
 
 
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--sequential-sample", type=int, default=20)
     args = parser.parse_args()
+    gc.set_threshold(50_000, 20, 100)  # the collector as `prr` runs it (prr/cli/main.py: main)
     per_host = math.ceil(args.endpoints / 10)
     base = free_base(per_host)
     server = subprocess.Popen(
@@ -143,11 +147,15 @@ def main() -> None:
         )
     body = (
         "## Endpoint probes at scale (`benchmarks/endpoints.py`)\n\n"
-        f"{args.endpoints} endpoints on 127.0.0.1-127.0.0.10 (a separate server process), each answering after "
-        f"{args.delay * 1000:.0f} ms;\nthe health probe through `run_endpoint_probes` and the bounded fetcher, "
-        "spread over one process per usable core as prr does by default. The machine floor is a bare asyncio "
-        "client (connect, send GET, read the status line, close) at the same limit in the same run: what this "
-        "shared machine allowed at that moment. "
+        f"{args.endpoints} endpoints on 127.0.0.1-127.0.0.10, each answering after {args.delay * 1000:.0f} ms: "
+        "real HTTP/1.1 servers on real sockets (keep-alive), all in one separate process on the same machine "
+        "(an asyncio Protocol on uvloop, one timer per request, a prepared response);\n"
+        "the health probe through `run_endpoint_probes` and the bounded fetcher, spread over one process per "
+        "usable core as prr does by default (this process probes one share, forked workers the others), "
+        "with the garbage collector's thresholds `prr` sets. "
+        "The machine floor is a bare asyncio client (connect, send GET, read the response head, close) on "
+        "the same event loop in one process, at the same limit in the same run: what this shared machine "
+        "allowed at that moment. "
         f"Sequential baseline: {seq_wall / len(sample) * 1000:.0f} ms per endpoint over {len(sample)} endpoints, "
         f"{sequential:.0f} s for all.\n\n" + "\n".join(lines) + "\n\n" + "\n".join(verdicts)
     )

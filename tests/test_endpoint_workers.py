@@ -5,6 +5,7 @@ not the run."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -18,7 +19,7 @@ from prr.probes.endpoint_api import Endpoint, RepoFacts
 from prr.workflow import endpoint_probing
 from prr.workflow.endpoint_probing import run_endpoint_probes
 from prr.workflow.endpoint_settings import EndpointSettings
-from prr.workflow.endpoint_workers import MIN_REQUESTS_PER_WORKER, limit_shares, shares, worker_count
+from prr.workflow.endpoint_workers import MIN_REQUESTS_PER_WORKER, by_host, limit_shares, shares, worker_count
 
 if TYPE_CHECKING:
     from endpoint_servers import Servers
@@ -35,7 +36,7 @@ def endpoint(url: str) -> Endpoint:
 
 def test_each_host_stays_in_one_worker_and_every_endpoint_is_probed_once() -> None:
     targets = [endpoint(f"http://10.0.0.{i % 3}:{8000 + i}/") for i in range(9)]
-    parts = shares(targets, 2)
+    parts = shares(by_host(targets), 2)
     assert sorted(i for part in parts for i in part) == list(range(9))
     for part in parts:
         hosts = {targets[i].url.split(":")[1] for i in part}
@@ -44,12 +45,12 @@ def test_each_host_stays_in_one_worker_and_every_endpoint_is_probed_once() -> No
 
 def test_the_busiest_hosts_are_spread_first() -> None:
     targets = [endpoint("http://a/")] * 4 + [endpoint("http://b/")] * 3 + [endpoint("http://c/")] * 2
-    assert sorted(len(part) for part in shares(targets, 2)) == [4, 5]
+    assert sorted(len(part) for part in shares(by_host(targets), 2)) == [4, 5]
 
 
 def test_one_host_is_never_split() -> None:
     targets = [endpoint(f"http://only.example:{8000 + i}/") for i in range(10)]
-    assert shares(targets, 4) == [list(range(10))]
+    assert shares(by_host(targets), 4) == [list(range(10))]
 
 
 def test_the_workers_limits_add_up_to_no_more_than_the_global_limit() -> None:
@@ -127,3 +128,21 @@ def test_a_worker_that_is_killed_costs_error_findings_for_its_endpoints_only(
     lost = [i for i, f in enumerate(results) if "ended abruptly" in f.message]
     assert lost == [1, 3, 5]
     assert all(results[i].outcome is Outcome.ERROR for i in lost)
+
+
+def test_a_failure_in_this_process_stops_the_forked_workers_too(
+    endpoint_servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = settings_for(endpoint_servers, 6)
+    parent = os.getpid()
+    real = endpoint_probing._probe_share
+
+    def fails_here(calls, targets, indices, settings, facts, once):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            raise RuntimeError("broken in the parent")
+        return real(calls, targets, indices, settings, facts, once)
+
+    monkeypatch.setattr(endpoint_probing, "_probe_share", fails_here)
+    with pytest.raises(RuntimeError, match="broken in the parent"):
+        run_endpoint_probes([HEALTH], live, RepoFacts(), workers=2)
+    assert not multiprocessing.active_children()

@@ -3,7 +3,8 @@ real servers on loopback that count the connections they accept.
 
 A connection is reused only by the next request to the same origin, and only after a
 clean, complete exchange; one the server closed is replaced, not reused; idle ones are
-bounded and closed with the pool; httpcore's failures reach callers as httpx's."""
+bounded and closed with the pool; what goes wrong on a connection reaches callers as httpx's
+exceptions."""
 
 from __future__ import annotations
 
@@ -193,6 +194,90 @@ def test_a_server_that_never_answers_is_httpx_read_timeout() -> None:
             listener.close()
 
     with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(go())
+
+
+async def answer_with(raw: bytes, *, then_close: bool = True) -> tuple[asyncio.Server, str]:
+    """A server that answers every request head with `raw` bytes (and hangs up if asked)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(raw)
+                await writer.drain()
+                if then_close:
+                    break
+        writer.close()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return listener, f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/"
+
+
+def bodies_from(raw: bytes, gets: int = 1, *, then_close: bool = True) -> list[bytes]:
+    """The bodies of `gets` GETs through one pool from a server answering each with `raw`."""
+
+    async def go() -> list[bytes]:
+        listener, url = await answer_with(raw, then_close=then_close)
+        try:
+            async with httpx.AsyncClient(transport=pool()) as client:
+                return [(await get(client, url)).content for _ in range(gets)]
+        finally:
+            listener.close()
+
+    return asyncio.run(go())
+
+
+def test_a_chunked_body_after_an_interim_response_is_read_whole() -> None:
+    raw = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    )
+    assert bodies_from(raw, 2, then_close=False) == [b"hello world", b"hello world"]
+
+
+def test_a_connection_with_more_sent_than_was_asked_for_is_not_reused() -> None:
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"
+    assert bodies_from(raw, 2, then_close=False) == [b"ok", b"ok"]
+
+
+def test_a_server_hanging_up_mid_body_is_an_httpx_protocol_error() -> None:
+    with pytest.raises(httpx.RemoteProtocolError):
+        bodies_from(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+
+
+def test_an_answer_that_is_not_http_is_an_httpx_protocol_error() -> None:
+    with pytest.raises(httpx.RemoteProtocolError):
+        bodies_from(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+
+
+def test_a_connection_the_server_asked_to_close_is_not_reused() -> None:
+    async def go() -> Counting:
+        server = Counting(extra_headers="Connection: close\r\n")
+        async with serving(server) as base, httpx.AsyncClient(transport=pool()) as client:
+            await get(client, base + "/a")
+            await get(client, base + "/b")
+        return server
+
+    assert asyncio.run(go()).connections == 2
+
+
+def test_a_server_that_stops_reading_is_httpx_write_timeout() -> None:
+    async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    async def go() -> None:
+        listener = await asyncio.start_server(deaf, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        try:
+            async with httpx.AsyncClient(transport=pool()) as client:
+                body = b"x" * (64 * 1024 * 1024)  # more than the kernel buffers on both ends
+                await client.post(f"http://127.0.0.1:{port}/", content=body, timeout=httpx.Timeout(0.3))
+        finally:
+            listener.close()
+
+    with pytest.raises(httpx.WriteTimeout):
         asyncio.run(go())
 
 

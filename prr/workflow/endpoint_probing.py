@@ -17,7 +17,7 @@ from prr.domain.redaction import redact_url, scrub, secrets_in
 from prr.probes.endpoint import ENDPOINT_PROBES
 from prr.probes.endpoint_api import Endpoint, EndpointContext, RepoFacts
 from prr.workflow.endpoint_settings import EndpointSettings
-from prr.workflow.endpoint_workers import host_of, limit_shares, shares, worker_count
+from prr.workflow.endpoint_workers import by_host, limit_shares, shares, worker_count
 
 
 def endpoints(settings: EndpointSettings) -> list[Endpoint]:
@@ -43,12 +43,13 @@ def run_endpoint_probes(
     target order. `workers` processes share the endpoints (None: one per usable core
     when there are enough requests; see endpoint_workers)."""
     targets = endpoints(settings)
-    secrets = secrets_in([url for url, _ in settings.urls], settings.headers)
+    # Only user info ("@") and query parameters ("?") carry secrets in a URL.
+    secrets = secrets_in([url for url, _ in settings.urls if "@" in url or "?" in url], settings.headers)
+    groups = by_host(targets) if workers != 1 else {}
     if workers is None:
         per_endpoint = sum(1 for _, probe_id, _ in calls if ENDPOINT_PROBES[probe_id].per_endpoint)
-        hosts = len({host_of(t) for t in targets})
-        workers = worker_count(len(targets) * per_endpoint, settings.concurrency, hosts)
-    parts = shares(targets, workers) if workers > 1 else [list(range(len(targets)))]
+        workers = worker_count(len(targets) * per_endpoint, settings.concurrency, len(groups))
+    parts = shares(groups, workers) if workers > 1 else [list(range(len(targets)))]
     if len(parts) == 1:
         found = _probe_share(calls, targets, parts[0], settings, facts, True)
     else:
@@ -89,24 +90,33 @@ def _in_workers(
     settings: EndpointSettings,
     facts: RepoFacts,
 ) -> Found:
-    """Each part in its own forked process, its findings sent back over a pipe. A worker
-    that dies costs its own part an error finding per probe and endpoint, never the other
-    parts, the run, or a hang."""
+    """The first part in this process, each other in a forked one whose findings come back
+    over a pipe (this process would only wait otherwise, and a fork costs its child a copy
+    of every page it touches). A worker that dies costs its own part an error finding per
+    probe and endpoint, never the other parts, the run, or a hang."""
     context = multiprocessing.get_context("fork")
+    caps = limit_shares(settings.concurrency, parts)
     running = []
-    for n, (part, cap) in enumerate(zip(parts, limit_shares(settings.concurrency, parts), strict=True)):
+    for part, cap in zip(parts[1:], caps[1:], strict=True):
         receive, send = context.Pipe(duplex=False)
         share = dataclasses.replace(settings, concurrency=cap)
-        worker = context.Process(target=_worker, args=(send, calls, targets, part, share, facts, n == 0), daemon=True)
+        worker = context.Process(target=_worker, args=(send, calls, targets, part, share, facts, False), daemon=True)
         worker.start()
         send.close()
-        running.append((part, n == 0, worker, receive))
-    found: Found = []
-    for part, once, worker, receive in running:
+        running.append((part, worker, receive))
+    try:
+        found = _probe_share(calls, targets, parts[0], dataclasses.replace(settings, concurrency=caps[0]), facts, True)
+    except BaseException:
+        for _, worker, receive in running:
+            worker.terminate()
+            worker.join()
+            receive.close()
+        raise
+    for part, worker, receive in running:
         try:
             result = receive.recv()
         except EOFError:  # the worker died before it could answer
-            result = _lost(calls, part, once)
+            result = _lost(calls, part)
         finally:
             receive.close()
             worker.join()
@@ -126,13 +136,14 @@ def _worker(send: Connection, *job: Any) -> None:
         send.close()
 
 
-def _lost(calls: Sequence[Call], indices: list[int], once: bool) -> Found:
+def _lost(calls: Sequence[Call], indices: list[int]) -> Found:
+    """What a forked worker's part gets when the worker died (the once-per-review probes
+    run in this process)."""
     message = "not probed: the worker process probing this endpoint ended abruptly (killed or out of memory)"
     lost: Found = []
     for key, probe_id, _ in calls:
-        per_endpoint = ENDPOINT_PROBES[probe_id].per_endpoint
-        for index in indices if per_endpoint else ([0] if once else []):
-            lost.append((key, index, [Finding(probe_id, Outcome.ERROR, message)]))
+        if ENDPOINT_PROBES[probe_id].per_endpoint:
+            lost.extend((key, index, [Finding(probe_id, Outcome.ERROR, message)]) for index in indices)
     return lost
 
 
@@ -159,6 +170,10 @@ async def _run(
                     proxy = fetcher.proxy_for(endpoint.url) if probe.per_endpoint else None
                     task = group.create_task(_guarded(probe_id, probe.run(fetcher, context, params)))
                     jobs.append((key, index, proxy, task))
+                    if len(jobs) % max(1, settings.concurrency) == 0:
+                        # Let the probes started so far send their requests before the
+                        # next ones, which can only queue behind the limit, set up theirs.
+                        await asyncio.sleep(0)
     finally:
         await fetcher.aclose()
     found: Found = []

@@ -4,7 +4,8 @@ more than one core busy.
 Hundreds of probes in flight are bound by the event loop's CPU, not by the network: one
 loop on one core falls behind its own concurrency limit. Each worker gets whole hosts (so
 the per-host limit still holds) and a share of the global limit (so the total in flight
-never exceeds it), runs the same probing code, and sends its findings back."""
+never exceeds it) and runs the same probing code; the calling process is one of them, the
+forked others send their findings back."""
 
 from __future__ import annotations
 
@@ -29,14 +30,19 @@ def host_of(endpoint: Endpoint) -> str:
     return (urlsplit(endpoint.url).hostname or "").lower()
 
 
-def shares(targets: list[Endpoint], workers: int) -> list[list[int]]:
-    """Indices of `targets` per worker: each host's endpoints together, the busiest hosts
-    placed first on the least loaded worker."""
-    by_host: dict[str, list[int]] = {}
+def by_host(targets: list[Endpoint]) -> dict[str, list[int]]:
+    """Indices of `targets` by host name, each URL parsed once."""
+    groups: dict[str, list[int]] = {}
     for index, target in enumerate(targets):
-        by_host.setdefault(host_of(target), []).append(index)
+        groups.setdefault(host_of(target), []).append(index)
+    return groups
+
+
+def shares(groups: dict[str, list[int]], workers: int) -> list[list[int]]:
+    """Indices per worker from `by_host` groups: each host's endpoints together, the
+    busiest hosts placed first on the least loaded worker."""
     parts: list[list[int]] = [[] for _ in range(max(1, workers))]
-    for indices in sorted(by_host.values(), key=len, reverse=True):
+    for indices in sorted(groups.values(), key=len, reverse=True):
         min(parts, key=len).extend(indices)
     return [sorted(part) for part in parts if part]
 

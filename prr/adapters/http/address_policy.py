@@ -111,6 +111,8 @@ class AddressGate:
             raise Failure("protocol", "the URL has no host")
         if host in self._verdicts:
             why = self._verdicts[host]
+        elif _ip_literal(host):  # nothing to resolve: judged at once
+            why = self._verdicts[host] = address_refusal(host, allow_private=allow_private)
         else:
             pending = self._resolving.get(host)
             if pending is None:
@@ -125,23 +127,21 @@ class AddressGate:
             raise Failure("refused-address", f"refused {redact_url(str(url))}: {why}")
 
     async def _verdict(self, host: str, proxy: str | None, allow: bool) -> str | None:
-        """Why `host` is refused (None: allowed); cached for the fetcher's lifetime."""
-        if _ip_literal(host):
-            why = address_refusal(host, allow_private=allow)
-        else:
-            try:
-                addresses = await self._resolve(host)
-            except (OSError, UnicodeError) as exc:
-                if proxy is not None:
-                    return None  # not cached: the proxy resolves names we cannot
-                raise Failure("connect", f"cannot resolve {host}: {exc}") from None
-            if not addresses:
-                raise Failure("connect", f"cannot resolve {host}: no addresses")
-            why = None
-            for address in addresses:
-                reason = address_refusal(address, allow_private=allow)
-                if reason is not None:
-                    why = f"{host} resolves to {reason}"
-                    break
+        """Why the host name `host` is refused (None: allowed); cached for the fetcher's
+        lifetime."""
+        try:
+            addresses = await self._resolve(host)
+        except (OSError, UnicodeError) as exc:
+            if proxy is not None:
+                return None  # not cached: the proxy resolves names we cannot
+            raise Failure("connect", f"cannot resolve {host}: {exc}") from None
+        if not addresses:
+            raise Failure("connect", f"cannot resolve {host}: no addresses")
+        why = None
+        for address in addresses:
+            reason = address_refusal(address, allow_private=allow)
+            if reason is not None:
+                why = f"{host} resolves to {reason}"
+                break
         self._verdicts[host] = why
         return why

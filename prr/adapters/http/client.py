@@ -55,6 +55,30 @@ class NoCookies(CookieJar):
         return None
 
 
+class _Unextracted(httpx.Cookies):
+    """The client's cookies, never extracted from a response: httpx would wrap every
+    response and its request in urllib adapters for the jar, which keeps nothing anyway."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class ProbeClient(httpx.AsyncClient):
+    """httpx's client, its cookies a `NoCookies` jar that is never even offered one."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._no_cookies = _Unextracted(NoCookies())
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("the probes' client keeps no cookies")
+
+
 def owned_client(
     *, ca_file: str | None, connections: int, timeout: httpx.Timeout
 ) -> tuple[httpx.AsyncClient, ProxyTable]:
@@ -71,10 +95,9 @@ def owned_client(
 
     # The proxies from the environment, as httpx would mount them with trust_env
     # (it does not when handed a transport, so they are mounted here; None: direct).
-    client = httpx.AsyncClient(
+    client = ProbeClient(
         transport=direct,
         mounts={p.pattern: None if proxy is None else through(proxy) for p, proxy in proxies},
-        cookies=NoCookies(),
         trust_env=True,
         timeout=timeout,
         follow_redirects=False,

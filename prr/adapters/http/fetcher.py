@@ -71,6 +71,8 @@ class HttpFetcher:
         self._registered = True
         self._origin_headers = {"Accept-Encoding": "gzip, deflate", "User-Agent": policy.user_agent, **self._headers}
         self._foreign_headers = {k: v for k, v in self._origin_headers.items() if k.lower() not in SECRET_HEADERS}
+        self._header_sets: dict[tuple[bool, str | None], httpx.Headers] = {}
+        self._timeouts = self._timeout.as_dict()
         self._addresses = AddressGate(resolver or system_resolve)
         self._limit = asyncio.Semaphore(policy.max_concurrency)
         self._host_limits: dict[str, asyncio.Semaphore] = {}
@@ -98,7 +100,6 @@ class HttpFetcher:
         extra = secrets - self._secrets
         if extra:
             LIVE_SECRETS.add(extra)
-        shown = scrub(redact_url(url), secrets)
         cap = self.policy.max_bytes if max_bytes is None else max(0, max_bytes)
         proxy: str | None = None
         try:
@@ -106,17 +107,18 @@ class HttpFetcher:
             proxy = proxy_for(self._proxies, parsed)
             result: Response | FetchError = await self._get(parsed, accept, cap, secrets)
         except Failure as failure:
-            result = FetchError(shown, failure.kind, one_line(failure.message, secrets), self._shown_proxy(proxy))
+            message = one_line(failure.message, secrets)
+            result = FetchError(_shown(url, secrets), failure.kind, message, self._shown_proxy(proxy))
         except httpx.InvalidURL as exc:
-            result = FetchError(shown, "protocol", one_line(f"invalid URL: {exc}", secrets))
+            result = FetchError(_shown(url, secrets), "protocol", one_line(f"invalid URL: {exc}", secrets))
         except (TimeoutError, httpx.TimeoutException):
             message = f"no complete response within the {self.policy.deadline:g} s deadline"
-            result = FetchError(shown, "timeout", message, self._shown_proxy(proxy))
+            result = FetchError(_shown(url, secrets), "timeout", message, self._shown_proxy(proxy))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # nothing but cancellation may leave get()
             message = one_line(f"unexpected {type(exc).__name__}: {describe(exc)}", secrets)
-            result = FetchError(shown, "protocol", message, self._shown_proxy(proxy))
+            result = FetchError(_shown(url, secrets), "protocol", message, self._shown_proxy(proxy))
         finally:
             if extra:
                 LIVE_SECRETS.remove(extra)
@@ -131,6 +133,8 @@ class HttpFetcher:
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy (redacted) that requests to `url` go through, so findings can name it."""
+        if not self._proxies:
+            return None
         try:
             return self._shown_proxy(proxy_for(self._proxies, httpx.URL(url)))
         except httpx.InvalidURL:
@@ -151,7 +155,8 @@ class HttpFetcher:
         policy = self.policy
         origin = _origin(url)
         redirects: list[str] = []
-        seen = {str(url.copy_with(userinfo=b""))}
+        seen: set[str] = set()  # the URLs a redirect may not lead back to
+        first = url
         loop = asyncio.get_running_loop()
         async with self._limit:
             host = url.host
@@ -163,16 +168,14 @@ class HttpFetcher:
                 async with asyncio.timeout_at(deadline):
                     while True:
                         proxy = proxy_for(self._proxies, url)
-                        same_origin = _origin(url) == origin
-                        headers = self._origin_headers if same_origin else self._foreign_headers
-                        if accept:
-                            headers = {**headers, "Accept": accept}
+                        headers = self._headers_for(_origin(url) == origin, accept)
                         hop = await self._attempts(url, headers, cap, deadline, proxy)
                         if not (policy.follow_redirects and hop.status in _REDIRECT_STATUSES and hop.location):
                             break
                         redirects.append(scrub(redact_url(str(url)), secrets))
                         if len(redirects) > policy.max_redirects:
                             raise Failure("redirect", f"more than {policy.max_redirects} redirects")
+                        seen = seen or {str(first.copy_with(userinfo=b""))}
                         url = redirect_target(url, hop.location, seen)
                         if url.host != host:  # hold one host's slot at a time
                             host_limit.release()
@@ -184,8 +187,27 @@ class HttpFetcher:
         shown_proxy = self._shown_proxy(proxy)
         return scrubbed_response(hop, url, secrets, elapsed_ms=elapsed_ms, redirects=redirects, proxy=shown_proxy)
 
+    def _headers_for(self, same_origin: bool, accept: str | None) -> httpx.Headers:
+        """The request headers for a hop (secret ones only to the origin asked for), built
+        once per fetcher: with the client's defaults merged in when the client is ours."""
+        headers = self._header_sets.get((same_origin, accept))
+        if headers is None:
+            headers = httpx.Headers(self._client.headers if self._owned else None)
+            headers.update(self._origin_headers if same_origin else self._foreign_headers)
+            if accept:
+                headers["Accept"] = accept
+            self._header_sets[(same_origin, accept)] = headers
+        return headers
+
+    def _request(self, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
+        """The request for one attempt: built directly on our own client, whose defaults
+        `headers` already carry; through `build_request` on a client handed in."""
+        if self._owned:
+            return httpx.Request("GET", url, headers=headers, extensions={"timeout": self._timeouts})
+        return self._client.build_request("GET", url, headers=headers, timeout=self._timeout)
+
     async def _attempts(
-        self, url: httpx.URL, headers: Mapping[str, str], cap: int, deadline: float, proxy: str | None
+        self, url: httpx.URL, headers: httpx.Headers, cap: int, deadline: float, proxy: str | None
     ) -> Hop:
         """One hop, retried on connect errors and 502/503/504 while retries and time last."""
         await self._addresses.check(url, proxy, allow_private=self.policy.allow_private)
@@ -210,11 +232,10 @@ class HttpFetcher:
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _once(self, url: httpx.URL, headers: Mapping[str, str], cap: int) -> Hop:
+    async def _once(self, url: httpx.URL, headers: httpx.Headers, cap: int) -> Hop:
         """One request: status, headers, certificate and the capped, decoded body."""
-        async with self._client.stream(
-            "GET", url, headers=headers, timeout=self._timeout, follow_redirects=False
-        ) as response:
+        response = await self._client.send(self._request(url, headers), stream=True, follow_redirects=False)
+        try:
             hop = Hop(url=url, status=response.status_code, headers=response.headers)
             if url.scheme == "https":
                 hop.certificate = peer_certificate(response)
@@ -228,6 +249,13 @@ class HttpFetcher:
                 raise Failure("protocol", str(exc)) from None
             hop.body, hop.truncated = await read_capped(response, decoder, cap)
             return hop
+        finally:
+            await response.aclose()
+
+
+def _shown(url: str, secrets: frozenset[str]) -> str:
+    """The URL as an error may show it (only errors need it: a response shows its own)."""
+    return scrub(redact_url(url), secrets)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

@@ -1,6 +1,6 @@
 """The secret values the user handed over, and the log filter that keeps them out of what
 httpx and httpcore log (httpx logs every request URL, query tokens included; httpcore's
-traces carry response headers)."""
+traces, on requests through a proxy, carry response headers)."""
 
 from __future__ import annotations
 
