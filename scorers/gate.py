@@ -16,8 +16,9 @@ VERSION = "1"
 
 
 def score(pack: Pack, tier: int, outcomes: Mapping[str, ItemOutcome], at: dt.datetime) -> Verdict:
-    assessed = [a for a in assess(pack, tier, outcomes, at) if a.requirement is Requirement.REQUIRED]
-    counted = [a for a in assessed if a.status.state is not State.NOT_APPLICABLE]
+    required, not_applicable = Requirement.REQUIRED, State.NOT_APPLICABLE  # once, not per item
+    assessed = [a for a in assess(pack, tier, outcomes, at) if a.requirement is required]
+    counted = [a for a in assessed if a.status.state is not not_applicable]
     satisfied = sum(1 for a in counted if a.status.state.satisfied)
     blockers = required_blockers(assessed)
     return Verdict(

@@ -11,6 +11,7 @@ import pytest
 
 from prr.domain.answers import Answer, AnswerKind, Waiver
 from prr.domain.checklist import Item, Pack, Section
+from prr.domain.scoring import AssessedOutcomes, assess
 from prr.domain.status import ItemOutcome
 from prr.domain.verdict import Verdict
 from prr.workflow.scorers import evaluate, load_scorer
@@ -383,3 +384,20 @@ def test_levels_in_a_one_level_pack_recommended_items_never_block():
     )
     verdict = score("levels", p, 0, outcomes(a="pass", b="fail"))
     assert (verdict.ready, verdict.level, blocker_ids(verdict)) == (True, "basic", [])
+
+
+@pytest.mark.parametrize("name", ["gate", "weighted", "levels"])
+def test_outcomes_that_remember_their_assessment_score_exactly_like_plain_ones(name: str) -> None:
+    p = pack(
+        item("s.a", required=ALL_TIERS),
+        item("s.b", required=(0, 1), recommended=(2, 3), level="silver"),
+        item("s.c", recommended=ALL_TIERS, weight=2.0),
+        item("s.d", required=ALL_TIERS),
+    )
+    plain = outcomes(a="pass", b="expired", c="na", d="waived")
+    remembered = AssessedOutcomes(plain)
+    for tier in ALL_TIERS:
+        assert score(name, p, tier, remembered) == score(name, p, tier, plain)
+        assert assess(p, tier, remembered, AT) == assess(p, tier, plain, AT)
+        assert remembered.assessment(p, tier, AT) == tuple(assess(p, tier, plain, AT))
+    assert dict(remembered) == plain

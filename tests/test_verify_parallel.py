@@ -19,6 +19,7 @@ from prr.workflow import verify_parallel
 from prr.workflow.verifying import Checker, VerifyOptions, verify
 
 RECORDS = 60  # over verify_parallel.PARALLEL_FROM
+SHARED = RECORDS - 1  # the folders shared out: the first is examined before, while git reads the rest
 PRINCIPAL = "alice@example.com"
 BROKEN = 17  # the one record whose bytes change after signing
 
@@ -59,7 +60,7 @@ def test_many_records_in_parallel_read_exactly_as_in_one_process(
     repo, allowed_signers = many
     monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)
     alone = outputs(repo, allowed_signers)
-    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS)
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", SHARED)
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 3)
     shared = []
     share_out = verify_parallel._share_out
@@ -88,7 +89,7 @@ def test_a_worker_that_dies_costs_nothing_but_time(many: tuple[Path, Path], monk
         return examine(self, name, files)
 
     monkeypatch.setattr(Checker, "examine", dies_in_a_worker)
-    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS)
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", SHARED)
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
     assert outputs(repo, allowed_signers) == alone
 

@@ -14,7 +14,8 @@ import datetime as dt
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +158,12 @@ class GitObjects:
         """Load many blobs with one pipelined cat-file call instead of two round trips each
         (a thousand records, two thousand files); the sizes, to leave out what is over the
         cap, come from `files` or from one more call."""
+        self.start_prefetch(oids, cap)()
+
+    def start_prefetch(self, oids: list[str], cap: int = MAX_BLOB_BYTES) -> Callable[[], None]:
+        """`prefetch`, returning as soon as git is at it: the function returned waits for the
+        blobs. Meanwhile this process may work, and read other objects as usual (reading a
+        thousand loose objects keeps git busy for a while)."""
         wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._blobs]
         unknown = [oid for oid in wanted if oid not in self._sizes]
         for line in self._batch("--batch-check", unknown).splitlines() if unknown else ():
@@ -171,12 +178,19 @@ class GitObjects:
                 self._blobs[oid] = size
             elif size is not None:
                 small.append(oid)
-        output, position = self._batch("--batch", small) if small else b"", 0
-        for oid in small:
-            end = output.index(b"\n", position)
-            size = int(output[position:end].split()[2])
-            self._blobs[oid] = output[end + 1 : end + 1 + size]
-            position = end + 1 + size + 1
+        if not small:
+            return lambda: None
+        reading = self._start_batch("--batch", small)
+
+        def finish() -> None:
+            output, position = self._finish_batch(reading), 0
+            for oid in small:
+                end = output.index(b"\n", position)
+                size = int(output[position:end].split()[2])
+                self._blobs[oid] = output[end + 1 : end + 1 + size]
+                position = end + 1 + size + 1
+
+        return finish
 
     def in_memory(self, oid: str, cap: int = MAX_BLOB_BYTES) -> bool:
         """Whether `blob(oid, ..., cap)` answers from what `prefetch` read, without git."""
@@ -226,14 +240,22 @@ class GitObjects:
         return value.decode("utf-8", "surrogateescape").strip() or None
 
     def _batch(self, mode: str, oids: list[str]) -> bytes:
+        return self._finish_batch(self._start_batch(mode, oids))
+
+    def _start_batch(self, mode: str, oids: list[str]) -> subprocess.Popen[bytes]:
+        """A cat-file call reading OIDS from a file, so it never waits for this process."""
         argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "cat-file", mode, "--buffer"]
-        done = subprocess.run(
-            argv, input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True,
-            env=os.environ | git_snapshot.GIT_ENV,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise ToolError(f"{self.top}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
-        return done.stdout
+        with tempfile.TemporaryFile() as wanted:
+            wanted.write("".join(f"{oid}\n" for oid in oids).encode())
+            wanted.seek(0)
+            env = os.environ | git_snapshot.GIT_ENV
+            return subprocess.Popen(argv, stdin=wanted, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def _finish_batch(self, process: subprocess.Popen[bytes]) -> bytes:
+        output, errors = process.communicate()
+        if process.returncode != 0:
+            raise ToolError(f"{self.top}: git cat-file failed: {errors.decode(errors='replace').strip()}")
+        return output
 
     def _header(self, name: str) -> tuple[str, str, int]:
         found = self._git.header(name)

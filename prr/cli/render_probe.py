@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from prr.cli.indented_json import Verbatim, dumps_indented
 from prr.domain.findings import Finding, Outcome
 from prr.domain.text import printable
 from prr.exit_codes import ExitCode
@@ -48,7 +46,7 @@ def render_json(report: ProbeReport) -> str:
                 "requirement": ev.requirement.value,
                 "evidence_mode": ev.item.evidence.value,
                 "outcome": ev.outcome.value if ev.outcome else None,
-                "findings": [_Line(finding_json(f)) for f in ev.findings],
+                "findings": [Verbatim(finding_json(f)) for f in ev.findings],
                 "not_run": list(ev.waiting),
             }
             for ev in report.items
@@ -59,34 +57,7 @@ def render_json(report: ProbeReport) -> str:
         "notes": report.notes,
         "uncommitted_evidence": report.uncommitted,
     }
-    out: list[str] = []
-    _write(document, "\n", out)
-    return "".join(out)
-
-
-class _Line(str):
-    """JSON text written as it is."""
-
-
-def _write(value: Any, newline: str, out: list[str]) -> None:
-    """`json.dumps(value, indent=2, ensure_ascii=False)`, but `_Line` values verbatim."""
-    inner = newline + "  "
-    if isinstance(value, _Line):
-        out.append(value)
-    elif isinstance(value, dict) and value:
-        out.append("{")
-        for n, (key, item) in enumerate(value.items()):
-            out.append(f"{',' if n else ''}{inner}{json.dumps(key, ensure_ascii=False)}: ")
-            _write(item, inner, out)
-        out.append(newline + "}")
-    elif isinstance(value, list) and value:
-        out.append("[")
-        for n, item in enumerate(value):
-            out.append(f"{',' if n else ''}{inner}")
-            _write(item, inner, out)
-        out.append(newline + "]")
-    else:
-        out.append(json.dumps(value, ensure_ascii=False))
+    return dumps_indented(document)
 
 
 def render_text(report: ProbeReport) -> str:

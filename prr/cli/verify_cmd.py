@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from prr.cli.indented_json import dumps_indented
 from prr.cli.render_verify import render_json, render_text
 from prr.cli.trust_options import trust_options
 from prr.exit_codes import ExitCode
@@ -35,7 +35,7 @@ def verify_command(
     options = VerifyOptions(ref, allowed_signers, revoked, repository_signers, checklist)
     report = verify(path, options)
     if fmt == "json":
-        click.echo(json.dumps(render_json(report), indent=2, ensure_ascii=False))
+        click.echo(dumps_indented(render_json(report)))
     else:
         click.echo(render_text(report))
     raise click.exceptions.Exit(ExitCode.READY if report.all_valid else ExitCode.NOT_READY)

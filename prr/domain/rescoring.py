@@ -14,10 +14,11 @@ from prr.domain.verdict import Verdict
 def recorded_outcomes(record: Record) -> dict[str, ItemOutcome]:
     """Each item's answer and findings as the record states them."""
     waivers = {w.item: w for w in record.waivers}
+    unanswered = RecordAnswer.UNANSWERED  # looked up once: an enum member costs a class lookup each time
     outcomes = {}
     for item in record.items:
         answer = None
-        if item.answer != RecordAnswer.UNANSWERED:
+        if item.answer != unanswered:
             kind = AnswerKind(str(item.answer))
             waiver = waivers.get(item.id)
             answer = Answer(

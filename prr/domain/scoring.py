@@ -7,8 +7,9 @@ scorers/; users may name a file of their own."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from prr.domain.checklist import TIERS, Item, Pack, Requirement
 from prr.domain.errors import ToolError
@@ -26,9 +27,10 @@ class Scorer:
     origin: str  # where it came from, for error messages
 
 
-@dataclass(frozen=True)
-class Assessed:
-    """An item asked at the tier, with what its answer and findings amount to."""
+class Assessed(NamedTuple):
+    """An item asked at the tier, with what its answer and findings amount to. A named
+    tuple: verification makes one per item of every record it re-scores, and a frozen
+    dataclass costs a call per field to build."""
 
     item: Item
     requirement: Requirement
@@ -37,20 +39,57 @@ class Assessed:
 
 def assess(pack: Pack, tier: int, outcomes: Mapping[str, ItemOutcome], at: dt.datetime) -> list[Assessed]:
     """Every item asked at `tier`, in pack order, with its status at time `at`."""
+    if isinstance(outcomes, AssessedOutcomes):
+        return list(outcomes.assessment(pack, tier, at))
+    return _assess(pack, tier, outcomes, at)
+
+
+def _assess(pack: Pack, tier: int, outcomes: Mapping[str, ItemOutcome], at: dt.datetime) -> list[Assessed]:
+    get = outcomes.get
     return [
-        Assessed(item, item.requirement(tier), item_status(item, outcomes.get(item.id), at))
-        for item in pack.asked_items(tier)
+        Assessed(item, item.requirement(tier), item_status(item, get(item.id), at)) for item in pack.asked_items(tier)
     ]
+
+
+class AssessedOutcomes(Mapping[str, ItemOutcome]):
+    """Read-only outcomes that work out their assessment once per pack, tier and time.
+
+    Verification re-scores a record, then compares each item's recorded state with the
+    same assessment: handed these, the scorer's `assess` and that comparison share one
+    pass over the items instead of two. Read-only, so a remembered assessment cannot go
+    stale; the pack and the time must be the very same objects to reuse it."""
+
+    __slots__ = ("_assessed", "_key", "_outcomes")
+
+    def __init__(self, outcomes: Mapping[str, ItemOutcome]) -> None:
+        self._outcomes = dict(outcomes)
+        self._key: tuple[Pack, int, dt.datetime] | None = None
+        self._assessed: tuple[Assessed, ...] = ()
+
+    def assessment(self, pack: Pack, tier: int, at: dt.datetime) -> tuple[Assessed, ...]:
+        key = self._key
+        if key is None or key[0] is not pack or key[1] != tier or key[2] is not at:
+            self._assessed = tuple(_assess(pack, tier, self._outcomes, at))
+            self._key = (pack, tier, at)
+        return self._assessed
+
+    def __getitem__(self, item_id: str) -> ItemOutcome:
+        return self._outcomes[item_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._outcomes)
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
 
 
 def required_blockers(assessed: list[Assessed]) -> tuple[Blocker, ...]:
     """Required items that are neither passed, waived nor not applicable."""
+    required, not_applicable = Requirement.REQUIRED, State.NOT_APPLICABLE  # once, not per item
     return tuple(
         Blocker(a.item.id, a.status.reason)
         for a in assessed
-        if a.requirement is Requirement.REQUIRED
-        and not a.status.state.satisfied
-        and a.status.state is not State.NOT_APPLICABLE
+        if a.requirement is required and not a.status.state.satisfied and a.status.state is not not_applicable
     )
 
 

@@ -141,6 +141,8 @@ class _Text(_Rule):
         self.multiline, self.nonempty, self.pattern, self.what = multiline, nonempty, pattern, what
         self.members = {member.value: member for member in choices} if choices else {}
         self.plain = not (pattern or choices)
+        # choices that break none of the other checks: a value found among them is decided by the lookup
+        self.choices = self.members if pattern is None and all(map(_printable, self.members)) else {}
 
     def problem(self, value: Any) -> str | None:
         if not isinstance(value, str):
@@ -163,9 +165,16 @@ class _Text(_Rule):
             if self.nonempty and (not value or value.isspace()):
                 raise _INVALID
             return sys.intern(value)  # records repeat text (item ids, probe messages): one object each
+        if type(value) is str and (member := self.choices.get(value)) is not None:
+            return member
         if self.problem(value) is not None:
             raise _INVALID
         return self.members[value] if self.members else value
+
+
+def _printable(value: str) -> bool:
+    """Printable ASCII with something besides spaces: text no rule of `_Text` refuses."""
+    return value.isascii() and value.isprintable() and not value.isspace() and bool(value)
 
 
 class _Const(_Rule):
@@ -248,11 +257,13 @@ class _Table(_Rule):
                 out.append((_join(path, field.key), "missing"))
 
     def read(self, value: Any) -> Any:
-        if not isinstance(value, dict) or not self.known.issuperset(value) or not self.required.issubset(value):
+        if not isinstance(value, dict) or not self.known.issuperset(value):
             raise _INVALID
         if len(value) == len(self.readers):  # every key there, as prr writes it
             fields = {key: read(value[key]) for key, read in self.readers}
         else:
+            if not value.keys() >= self.required:  # (a set's issubset would copy the keys first)
+                raise _INVALID
             get = value.get
             fields = {key: None if (v := get(key, _ABSENT)) is _ABSENT else read(v) for key, read in self.readers}
         built = object.__new__(self.build)  # as pickle builds it: a frozen __init__ costs a call per field

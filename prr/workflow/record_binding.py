@@ -2,7 +2,9 @@
 items that checklist asks at the tier; and the verdict its scorer gives on its answers.
 
 Only built-in packs and scorers are loaded here (or a pack file the auditor names): a
-record is untrusted input, and prr never runs a scorer a record points at."""
+record is untrusted input, and prr never runs a scorer a record points at. The pack
+loader (YAML, the pack schema) is imported when the first record asks for a pack:
+`prr verify` does that while git is still reading the other records."""
 
 from __future__ import annotations
 
@@ -14,8 +16,7 @@ from prr.domain.checklist import Pack
 from prr.domain.errors import PrrError
 from prr.domain.record import Record
 from prr.domain.rescoring import recorded_outcomes, verdict_differences
-from prr.domain.scoring import Scorer, assess
-from prr.workflow.checklists import BUILTIN_PREFIX, open_pack
+from prr.domain.scoring import AssessedOutcomes, Scorer
 from prr.workflow.scorers import evaluate, load_scorer
 
 
@@ -29,6 +30,8 @@ class Packs:
 
     def pack(self, record: Record) -> Pack | str:
         """The record's pack, or why it cannot be had."""
+        from prr.workflow.checklists import BUILTIN_PREFIX
+
         name = record.checklist.sources[0].name if record.checklist.sources else ""
         key = name if name.startswith(BUILTIN_PREFIX) else f"file:{self.given}"
         if key not in self._packs:
@@ -44,6 +47,8 @@ class Packs:
         return self._scorers[name]
 
     def _load(self, name: str) -> Pack | str:
+        from prr.workflow.checklists import BUILTIN_PREFIX, open_pack
+
         if name.startswith(BUILTIN_PREFIX):
             ref = name.removeprefix(BUILTIN_PREFIX)
             if ref not in builtin.pack_names():
@@ -76,18 +81,18 @@ def binding_failures(record: Record, packs: Packs) -> tuple[Pack | None, list[st
             f"verify with prr {record.prr_version}"
         )
         return pack, failures
-    outcomes = recorded_outcomes(record)
+    outcomes = AssessedOutcomes(recorded_outcomes(record))  # the scorer's assessment, reused below
     try:
         again = evaluate(pack, record.service.tier, outcomes, record.created, scorer)
     except PrrError as exc:
         return pack, [*failures, f"could not score again: {exc}"]
     failures += verdict_differences(record.verdict, again)
-    recorded_states = {item.id: str(item.state) for item in record.items}
-    for assessed in assess(pack, record.service.tier, outcomes, record.created):
+    recorded_states = {item.id: item.state for item in record.items}
+    for assessed in outcomes.assessment(pack, record.service.tier, record.created):
         state = recorded_states.get(assessed.item.id)
-        if state is not None and state != assessed.status.state.value:
+        if state is not None and state != assessed.status.state:
             failures.append(f"item {assessed.item.id}: recorded as {state}, but its answer and findings make it "
-                            f"{assessed.status.state.value}")  # fmt: skip
+                            f"{assessed.status.state}")  # fmt: skip
     return pack, failures
 
 
@@ -107,8 +112,11 @@ def _checklist_changes(record: Record, pack: Pack) -> list[str]:
 def _item_changes(record: Record, pack: Pack) -> list[str]:
     asked = [item.id for item in pack.asked_items(record.service.tier)]
     present = [item.id for item in record.items]
-    missing = [i for i in asked if i not in present]
-    extra = [i for i in present if i not in asked]
+    if asked == present:
+        return []
+    asked_set, present_set = set(asked), set(present)
+    missing = [i for i in asked if i not in present_set]
+    extra = [i for i in present if i not in asked_set]
     failures = []
     if missing:
         failures.append(f"items the checklist asks at tier {record.service.tier} are missing: {', '.join(missing)}")

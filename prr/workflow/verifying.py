@@ -76,7 +76,7 @@ class Examined:
 def verify(path: Path, options: VerifyOptions) -> VerifyReport:
     """Verify the records of the service at PATH (or the one record PATH names)."""
     with session(path, options) as opened:
-        folders = opened.folders()
+        folders = opened.listed()  # check_all reads their files
         if opened.only is not None and opened.only not in folders:
             where = posixpath.join(opened.service, RECORDS, opened.only)
             raise InputError(f"{where}: no record committed there at {options.ref}")
@@ -98,9 +98,13 @@ class Session:
     def folders(self, commit: str | None = None) -> dict[str, list[FileAt]]:
         """The record folders committed at COMMIT (default: the ref), by record id, their
         files' contents fetched in one batch."""
-        found = _record_folders(self.objects, commit or self.commit, self.service, self.only)
+        found = self.listed(commit)
         self.objects.prefetch([file.oid for files in found.values() for file in files], MAX_RECORD_BYTES)
         return found
+
+    def listed(self, commit: str | None = None) -> dict[str, list[FileAt]]:
+        """The record folders committed at COMMIT (default: the ref), by record id."""
+        return _record_folders(self.objects, commit or self.commit, self.service, self.only)
 
 
 @contextmanager
@@ -133,17 +137,28 @@ class Checker:
         self.trust, self.packs, self.now = trust, packs, now
         self._current_tree: str | None = None
         self._signoffs: dict[tuple[str, str], int] = {}
+        self._source_trees: dict[tuple[str, str], str] = {}  # a thousand records of one commit: one tree
 
     def check(self, name: str, files: list[FileAt]) -> Verification:
         return self.finish(self.examine(name, files))
 
     def check_all(self, folders: dict[str, list[FileAt]]) -> list[Verification]:
         """Every record folder, in name order; examined on every core when there are many.
-        A folder whose files are not all in memory already is examined here: only this
-        process may ask git."""
+        The first is examined while git reads the others' files in one batch (it loads the
+        pack, scorer and keys the others likely share, which forked workers then inherit).
+        A folder whose files are not all in memory is examined here: only this process may
+        ask git."""
         names = sorted(folders)
-        examined = examine_all(lambda name: self.examine(name, folders[name]), names, self._in_memory(folders))
-        return [self.finish(one) for one in examined]
+        if not names:
+            return []
+        rest = [file.oid for name in names[1:] for file in folders[name]]
+        finish_reading = self.objects.start_prefetch(rest, MAX_RECORD_BYTES)
+        try:
+            first = self.examine(names[0], folders[names[0]])
+        finally:
+            finish_reading()
+        others = examine_all(lambda name: self.examine(name, folders[name]), names[1:], self._in_memory(folders))
+        return [self.finish(one) for one in [first, *others]]
 
     def _in_memory(self, folders: dict[str, list[FileAt]]) -> Callable[[str], bool]:
         """Whether `examine` reads a folder without asking git: every file it reads was
@@ -240,7 +255,10 @@ class Checker:
             self.objects.commit(subject.commit)
         except InputError:
             return [f"reviewed commit {subject.commit} is not in this repository"]
-        tree = source_tree_of(self.objects, subject.commit, subject.service_folder)
+        key = (subject.commit, subject.service_folder)
+        if key not in self._source_trees:
+            self._source_trees[key] = source_tree_of(self.objects, *key)
+        tree = self._source_trees[key]
         if tree != subject.source_tree:
             return [f"source tree {subject.source_tree} is not the tree of commit {subject.commit[:12]} ({tree})"]
         return []

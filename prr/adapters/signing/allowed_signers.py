@@ -196,6 +196,8 @@ def _epoch(seconds: int) -> str:
 
 def _match_pattern(value: str, pattern: str) -> bool:
     """`*` any run, `?` any one character, the rest literal; linear backtracking, no regex."""
+    if "*" not in pattern and "?" not in pattern:  # most principals: an address, matched as it is
+        return value == pattern
     v = p = 0
     star, mark = -1, 0
     while v < len(value):

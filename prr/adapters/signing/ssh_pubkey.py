@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ class PublicKey:
             raise ValueError(f"key type {self.algorithm} does not match the key data ({algorithm})")
         object.__setattr__(self, "certificate", certificate)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """As `ssh-keygen -lf` prints it; a certificate has its certified key's fingerprint."""
         digest = hashlib.sha256(self.plain.blob).digest()
@@ -171,8 +172,10 @@ class PublicKey:
         return f"{self.algorithm} {base64.b64encode(self.blob).decode('ascii')}"
 
 
+@functools.lru_cache(maxsize=256)
 def key_from_blob(blob: bytes) -> PublicKey:
-    """A key from its wire form; ValueError says what is wrong with it."""
+    """A key from its wire form; ValueError says what is wrong with it. Cached: a few
+    reviewers sign a thousand records, and a key is immutable."""
     return PublicKey(WireReader(blob, "public key").text("key type"), blob)
 
 

@@ -106,9 +106,7 @@ def verify_signature(sig: Signature, message: bytes, namespace: str = NAMESPACE)
         return SignatureCheck(Check.DELEGATE, "signed with a security key (FIDO): ssh-keygen checks these signatures")
     if sig.hash_algorithm not in _HASHES:
         return SignatureCheck(Check.INVALID, f"hash algorithm {sig.hash_algorithm!r} is not sha256 or sha512")
-    digest = _HASHES[sig.hash_algorithm](message).digest()
-    signed = _MAGIC + ssh_string(namespace.encode()) + ssh_string(b"") + ssh_string(sig.hash_algorithm.encode())
-    signed += ssh_string(digest)
+    signed = _signed_prefix(namespace, sig.hash_algorithm) + ssh_string(_HASHES[sig.hash_algorithm](message).digest())
     try:
         algorithm, value = _signature_value(sig.public_key, sig.signature)
         _verify(sig.public_key, algorithm, value, signed)
@@ -117,6 +115,12 @@ def verify_signature(sig: Signature, message: bytes, namespace: str = NAMESPACE)
     except (ValueError, UnsupportedAlgorithm) as exc:
         return SignatureCheck(Check.INVALID, f"unusable signature: {exc}")
     return SignatureCheck(Check.VALID, "")
+
+
+@functools.lru_cache(maxsize=16)
+def _signed_prefix(namespace: str, hash_algorithm: str) -> bytes:
+    """What the signature covers ahead of the message's digest (PROTOCOL.sshsig)."""
+    return _MAGIC + ssh_string(namespace.encode()) + ssh_string(b"") + ssh_string(hash_algorithm.encode())
 
 
 def _dearmor(armored: bytes) -> bytes:
