@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import compile_prr, write_section
 
 ITEM = """\
       - id: ops.item-{n}
@@ -61,6 +61,7 @@ def timed(args: list[str], repeat: int) -> tuple[float, int]:
 
 
 def main() -> None:
+    compile_prr()
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     repeat = parser.parse_args().repeat

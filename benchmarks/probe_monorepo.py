@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from make_monorepo import fast_import
-from report import write_section
+from report import compile_prr, write_section
 
 REPOLINTER_VERSION = "0.12.0"
 SERVICE = "services/svc-0042"
@@ -118,6 +118,7 @@ def _met(ok: bool) -> str:
 
 
 def main() -> None:
+    compile_prr()
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument(

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from make_services import Service, make_services
-from report import write_section
+from report import compile_prr, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,6 +91,7 @@ def check(result: dict[str, object], services: list[Service]) -> tuple[int, int]
 
 
 def main() -> None:
+    compile_prr()
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import compile_prr, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -144,6 +144,7 @@ async def answer_times(repo: Path, pack: Path, answers: int) -> tuple[float, flo
 
 
 def main() -> None:
+    compile_prr()
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--answers", type=int, default=30)

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import compile_prr, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,6 +130,7 @@ def time_ssh_keygen(repo: Path, allowed: Path) -> float:
 
 
 def main() -> None:
+    compile_prr()
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
