@@ -38,7 +38,7 @@ from prr.workflow.forked import map_forked
 UNAVAILABLE = "object not available"  # a partial clone may fetch it later: such runs are not stored
 # A call to run, over its selection, stored under its key, with what it derived last time.
 Task = tuple["RepoCall", RepoProbe, Selection, str, Derived | None]
-FORK_FROM_FILES = 5_000  # fewer files than this are probed in this process: a fork would cost more
+FORK_FROM_FILES = 5_000  # a review of fewer files runs in this process: a fork would cost more than it saves
 
 
 @dataclass(frozen=True)
