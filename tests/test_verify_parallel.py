@@ -15,7 +15,7 @@ from records import allowed, commit_all, keys, reviewed_repo
 from prr.adapters.signing import ssh_keygen
 from prr.cli.render_verify import render_json, render_text
 from prr.format.record_toml import dumps, loads
-from prr.workflow import verify_parallel
+from prr.workflow import forked, verify_parallel
 from prr.workflow.verifying import Checker, VerifyOptions, verify
 
 RECORDS = 60  # over verify_parallel.PARALLEL_FROM
@@ -107,6 +107,9 @@ def test_the_command_prints_what_one_process_finds(
 
 def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
+    # Other tests leave a server thread running, which would keep map_forked from forking
+    # (rightly: the thread's locks); examine() here touches none of them.
+    monkeypatch.setattr(forked, "may_fork", lambda: True)
     names = [f"{index:03d}" for index in range(100)]
     parent, worked = os.getpid(), multiprocessing.get_context("fork").Event()
 
@@ -114,7 +117,7 @@ def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytes
         if os.getpid() != parent:
             worked.set()
         elif int(name) >= 2 * verify_parallel.CHUNK:  # past the first chunk: wait till the worker takes one
-            worked.wait(timeout=60)
+            worked.wait(timeout=10)
         return name, os.getpid()
 
     found = verify_parallel.examine_all(examine, names, lambda name: name != "007")
