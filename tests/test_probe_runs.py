@@ -278,15 +278,27 @@ def tested(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return asked
 
 
-def test_after_a_change_only_the_changed_folders_paths_are_tested_again(tmp_path: Path, tested: list[str]) -> None:
+def test_after_a_file_is_added_only_its_folders_paths_are_tested_again(tmp_path: Path, tested: list[str]) -> None:
     repo = monorepo(tmp_path, ("payments", "search", "orders", "users", "carts", "mail", "auth", "audit"))
     cache = ProbeCache(tmp_path / "cache")
     probe(repo, cache)
     assert "services/search/runbooks/payments.md" in tested
-    make_repo(repo, {"services/payments/runbooks/payments.md": RUNBOOK})
+    make_repo(repo, {"services/payments/runbooks/escalation.md": RUNBOOK})
     tested.clear()
     warm = probe(repo, cache)
     assert {path.split("/")[1] for path in tested if path.count("/") > 1} == {"payments"}
+    assert items(warm) == items(probe(repo, None))
+
+
+def test_after_a_change_of_contents_alone_no_path_is_tested_again(tmp_path: Path, tested: list[str]) -> None:
+    repo = monorepo(tmp_path)
+    cache = ProbeCache(tmp_path / "cache")
+    probe(repo, cache)
+    make_repo(repo, {"services/payments/runbooks/payments.md": RUNBOOK})  # the same paths: the same selections
+    tested.clear()
+    warm = probe(repo, cache)
+    assert tested == []
+    assert warm.probes_run > 0
     assert items(warm) == items(probe(repo, None))
 
 

@@ -5,8 +5,9 @@ exact blobs it was handed, so a re-run after a one-file change re-runs only the 
 that looked at that file. A scope record is keyed by the tree ids that fix what a review
 lists (see GitSnapshot.scope_id) and names, per probe call, the probe-run key it had:
 an unchanged tree is answered from the records without listing or hashing its files.
-A large repository's selections are remembered per folder (prr.adapters.selection), and
-what each probe call derived from each file (`Repo.derived`) per path and blob id.
+Selections are remembered by the listing's shape (its paths: a content-only change selects
+the same files) and, in a large repository, per folder by tree id (prr.adapters.selection);
+and what each probe call derived from each file (`Repo.derived`) per path and blob id.
 
 Entries are JSON behind a SHA-256 of their content, written by rename: a torn, truncated
 or foreign entry is a miss, never an error or a wrong answer."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -57,6 +59,7 @@ class ProbeCache:
         self.scopes = folder / "scopes-v1"
         self.selections = folder / "selections-v1"
         self.derivations = folder / "derived-v1"
+        self.shapes = folder / "selected-v1"
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -107,6 +110,23 @@ class ProbeCache:
 
     def put_folders(self, key: str, folders: Folders) -> str | None:
         return _write(self.selections, key, folders)
+
+    def get_positions(self, key: str, size: int) -> list[int] | None:
+        """The positions a probe call selected in a listing of `size` paths of one shape
+        (see Listing.shape): stored under this very key, ascending, inside the listing."""
+        data = _read(self.shapes, key)
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None  # an entry written for another key must not hand a probe its files
+        positions = data.get("positions")
+        if not isinstance(positions, list) or not all(type(n) is int for n in positions):
+            return None
+        ascending = all(map(operator.lt, positions, positions[1:]))
+        if positions and not (positions[0] >= 0 and positions[-1] < size and ascending):
+            return None
+        return positions
+
+    def put_positions(self, key: str, positions: list[int]) -> str | None:
+        return _write(self.shapes, key, {"key": key, "positions": positions})
 
     def get_derived(self, key: str) -> Derived | None:
         """What one probe call derived per file last time (see SnapshotView.derived)."""

@@ -54,6 +54,11 @@ class Selection(Sequence[TreeEntry]):
     def __len__(self) -> int:
         return len(self._positions)
 
+    @property
+    def positions(self) -> list[int]:
+        """The selected positions in the listing (what `remembered` keeps)."""
+        return self._positions
+
     @overload
     def __getitem__(self, index: int) -> TreeEntry: ...
 

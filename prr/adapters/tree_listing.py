@@ -6,6 +6,8 @@ selects; files are found by lowercase name or extension through an index built o
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import operator
 import re
 from bisect import bisect_left
@@ -49,6 +51,15 @@ class Listing:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    @functools.cached_property
+    def shape(self) -> str:
+        """A digest of the paths and which are not regular files, never of the contents:
+        what a probe selects depends on these alone (`RepoProbe.selects` sees a path), so
+        a listing of the same shape selects the same positions."""
+        digest = hashlib.sha256("\n".join(self.paths).encode("utf-8", "surrogateescape"))
+        digest.update(repr(sorted(self.kinds.items())).encode())
+        return digest.hexdigest()
 
     def entry(self, position: int) -> TreeEntry:
         return TreeEntry(self.paths[position], self.kinds.get(position, EntryKind.FILE), self.oids[position])

@@ -3,9 +3,12 @@
 Cheapest answer first:
 1. the scope record for the commit's tree ids (GitSnapshot.scope_id) names each call's
    probe-run key, so an unchanged tree is answered without listing its files;
-2. else the commit is listed, each call's files selected (once per distinct selection;
-   in a large repository, again only in folders whose tree changed) and its key
-   computed from the selected blobs: a run over the same blobs is reused;
+2. else the commit is listed, each call's files selected and its key computed from the
+   selected blobs: a run over the same blobs is reused. A listing of the same paths as
+   before selects the same files, so those are remembered by its shape (a change of
+   contents alone needs no probe imported and no path tested); otherwise files are
+   selected once per distinct selection, in a large repository only in folders whose
+   tree changed;
 3. else the probe runs, over blobs fetched in one batch per selection, and its run is
    stored under that key. What it derived per file (`Repo.derived`) and which files it
    read whole are stored too: when it runs again after a change, it is answered from
@@ -85,9 +88,17 @@ def run_calls(
     scope_key = ProbeCache.key(__version__, _probes_digest(), snapshot.prefix, snapshot.scope_id()) if cache else ""
     record = cache.get_scope(scope_key) if cache else None
     groups: dict[tuple[object, ...], list[RepoCall]] = {}
+    chosen: dict[str, Selection] = {}  # selections remembered by the listing's shape, by call key
+    made: dict[int, Any] = {}  # their entries, shared
     for call in calls:
         key = record.calls.get(call.key) if record else None
         found = cache.get(key) if cache and key else None
+        if found is None and cache is not None and key is None:
+            selection = _same_shape(snapshot, cache, call, made)
+            if selection is not None:
+                key = _run_key(snapshot, call, selection)
+                found = cache.get(key)
+                chosen[call.key] = selection
         if found is not None:
             started(call)
             _take(runs, skipped, call, found, cached=True)
@@ -104,7 +115,7 @@ def run_calls(
     selector = Selector(snapshot, cache)
 
     def answer(group: list[RepoCall]) -> tuple[list[_Answer], list[str]]:
-        return _answer(snapshot, group, cache, probes(), selector, started)
+        return _answer(snapshot, group, cache, probes(), selector, started, chosen)
 
     ordered = sorted(groups.values(), key=lambda group: -len(group) * _weight(snapshot, probes()[group[0].probe]))
     worth_forking = bool(ordered) and len(snapshot.listing) >= FORK_FROM_FILES
@@ -131,18 +142,24 @@ def _answer(
     probes: Mapping[str, RepoProbe],
     selector: Selector,
     started: Callable[[RepoCall], None],
+    chosen: Mapping[str, Selection],
 ) -> tuple[list[_Answer], list[str]]:
     """The group's calls answered (from the cache by their selected blobs, else run), and
-    the cache problems met on the way."""
+    the cache problems met on the way. CHOSEN holds selections already known."""
     answers: list[_Answer] = []
     tasks: list[Task] = []
+    notes: list[str] = []
     for call in group:
         probe = probes[call.probe]
-        # Per repository: any folder with the same path and tree selects the same files, but
-        # two large repositories sharing one memo would keep overwriting each other's.
-        memo_key = ProbeCache.key("folders", __version__, _probes_digest(), str(snapshot.git_dir), call.key)
-        selection = selector.select(probe, call.params, memo_key)
-        key = ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
+        selection = chosen.get(call.key)
+        if selection is None:
+            # Per repository: any folder with the same path and tree selects the same files,
+            # but two large repositories sharing one memo would keep overwriting each other's.
+            memo_key = ProbeCache.key("folders", __version__, _probes_digest(), str(snapshot.git_dir), call.key)
+            selection = selector.select(probe, call.params, memo_key)
+            if cache is not None:
+                notes.append(cache.put_positions(_shape_key(snapshot, call), selection.positions) or "")
+        key = _run_key(snapshot, call, selection)
         found = cache.get(key) if cache else None
         if found is not None:
             started(call)
@@ -151,7 +168,7 @@ def _answer(
             known = cache.get_derived(_derived_key(snapshot, call)) if cache else None
             tasks.append((call, probe, selection, key, known))
     snapshot.prefetch_blobs(_to_prefetch(tasks))
-    notes = list(selector.notes)
+    notes += selector.notes
     for call, probe, selection, key, known in tasks:
         started(call)
         found, derived = _run(snapshot, probe, call.params, selection, known)
@@ -163,6 +180,21 @@ def _answer(
             notes.append(cache.put_derived(_derived_key(snapshot, call), derived) or "")
         answers.append(_Answer(call, found, stored, cached=False))
     return answers, [note for note in notes if note]
+
+
+def _same_shape(snapshot: GitSnapshot, cache: ProbeCache, call: RepoCall, made: dict[int, Any]) -> Selection | None:
+    """The call's selection as remembered for a listing of this shape, if it was."""
+    listing = snapshot.listing
+    positions = cache.get_positions(_shape_key(snapshot, call), len(listing))
+    return None if positions is None else Selection(listing, positions, made)
+
+
+def _shape_key(snapshot: GitSnapshot, call: RepoCall) -> str:
+    return ProbeCache.key("selected", __version__, _probes_digest(), snapshot.prefix, call.key, snapshot.listing.shape)
+
+
+def _run_key(snapshot: GitSnapshot, call: RepoCall, selection: Selection) -> str:
+    return ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
 
 
 def _selection_key(probe: RepoProbe, params: Mapping[str, Any]) -> tuple[object, ...]:
