@@ -9,7 +9,8 @@ import multiprocessing
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -102,6 +103,18 @@ def summary(results: dict[str, list]) -> dict[str, list[tuple[str, str]]]:
     return {key: [(f.outcome.value, f.message.split(" in ")[0]) for f in found] for key, found in results.items()}
 
 
+def before_each_share(monkeypatch: pytest.MonkeyPatch, fault: Callable[[list[Any], list[int]], None]) -> None:
+    """Call fault(targets, indices) in whichever process is about to probe a share: it may
+    kill that process or raise."""
+    real = endpoint_probing._probe_share
+
+    def share(calls, targets, indices, settings, facts, once):  # type: ignore[no-untyped-def]
+        fault(targets, indices)
+        return real(calls, targets, indices, settings, facts, once)
+
+    monkeypatch.setattr(endpoint_probing, "_probe_share", share)
+
+
 def test_two_processes_give_the_same_findings_in_the_same_order_as_one(endpoint_servers: Servers) -> None:
     live = settings_for(endpoint_servers, 12)
     one = run_endpoint_probes([HEALTH, HEADERS], live, RepoFacts(), workers=1)
@@ -115,14 +128,12 @@ def test_a_worker_that_is_killed_costs_error_findings_for_its_endpoints_only(
 ) -> None:
     live = settings_for(endpoint_servers, 6)
     parent = os.getpid()
-    real = endpoint_probing._probe_share
 
-    def dies_on_localhost(calls, targets, indices, settings, facts, once):  # type: ignore[no-untyped-def]
+    def dies_on_localhost(targets: list[Any], indices: list[int]) -> None:
         if os.getpid() != parent and "localhost" in targets[indices[0]].url:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(calls, targets, indices, settings, facts, once)
 
-    monkeypatch.setattr(endpoint_probing, "_probe_share", dies_on_localhost)
+    before_each_share(monkeypatch, dies_on_localhost)
     results = run_endpoint_probes([HEALTH], live, RepoFacts(), workers=2)["health"]
     assert len(results) == 6
     lost = [i for i, f in enumerate(results) if "ended abruptly" in f.message]
@@ -135,14 +146,12 @@ def test_a_failure_in_this_process_stops_the_forked_workers_too(
 ) -> None:
     live = settings_for(endpoint_servers, 6)
     parent = os.getpid()
-    real = endpoint_probing._probe_share
 
-    def fails_here(calls, targets, indices, settings, facts, once):  # type: ignore[no-untyped-def]
+    def fails_here(targets: list[Any], indices: list[int]) -> None:
         if os.getpid() == parent:
             raise RuntimeError("broken in the parent")
-        return real(calls, targets, indices, settings, facts, once)
 
-    monkeypatch.setattr(endpoint_probing, "_probe_share", fails_here)
+    before_each_share(monkeypatch, fails_here)
     with pytest.raises(RuntimeError, match="broken in the parent"):
         run_endpoint_probes([HEALTH], live, RepoFacts(), workers=2)
     assert not multiprocessing.active_children()
