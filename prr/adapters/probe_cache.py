@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import operator
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prr.adapters.tree_listing import fits
 from prr.domain.findings import Finding
 from prr.format.findings_json import findings_from_rows, findings_to_rows
 
@@ -118,12 +118,7 @@ class ProbeCache:
         if not isinstance(data, dict) or data.get("key") != key:
             return None  # an entry written for another key must not hand a probe its files
         positions = data.get("positions")
-        if not isinstance(positions, list) or not all(type(n) is int for n in positions):
-            return None
-        ascending = all(map(operator.lt, positions, positions[1:]))
-        if positions and not (positions[0] >= 0 and positions[-1] < size and ascending):
-            return None
-        return positions
+        return positions if isinstance(positions, list) and fits(positions, size) else None
 
     def put_positions(self, key: str, positions: list[int]) -> str | None:
         return _write(self.shapes, key, {"key": key, "positions": positions})

@@ -12,13 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from typing import Protocol, overload
 
 from prr.adapters.git_snapshot import EntryKind, GitSnapshot, TreeEntry
-from prr.adapters.tree_listing import Listing
+from prr.adapters.tree_listing import Listing, fits
 from prr.probes.api import Params, RepoFile, RepoProbe
 
 MEMO_MIN_PATHS = 10_000  # below this, testing every path is cheaper than reading what was remembered
@@ -111,13 +110,18 @@ class Selector:
     def __init__(self, snapshot: GitSnapshot, memo: FolderMemo | None = None) -> None:
         self._snapshot = snapshot
         self._memo = memo
-        self._made: dict[tuple[object, frozenset[str] | None, str], Selection] = {}
+        self._made: dict[tuple[object, ...], Selection] = {}
         self._files: dict[int, Made] = {}  # by listing position, shared by selections
         self._cut: list[tuple[int, int, str, str]] | None = None
         self.notes: list[str] = []  # why the memo could not be written
 
+    @staticmethod
+    def key_of(probe: RepoProbe, params: Params) -> tuple[object, ...]:
+        """What decides a selection: probes with the same key select the same files."""
+        return (probe.selects, probe.candidates, json.dumps(params, sort_keys=True))
+
     def select(self, probe: RepoProbe, params: Params, memo_key: str = "") -> Selection:
-        key = (probe.selects, probe.candidates, json.dumps(params, sort_keys=True))
+        key = self.key_of(probe, params)
         found = self._made.get(key)
         if found is None:
             listing = self._snapshot.listing
@@ -142,7 +146,7 @@ class Selector:
         known = {}
         for start, end, folder, tree in spans:
             found = before.get(folder)
-            if folder and found and found[0] == tree and _fits(found[1], end - start):
+            if folder and found and found[0] == tree and fits(found[1], end - start):
                 known[start] = [start + offset for offset in found[1]]
         size = len(self._snapshot.listing)
         unknown = sum(end - start for start, end, _, _ in spans if start not in known)
@@ -187,17 +191,3 @@ class Selector:
         if cursor < len(paths):
             spans.append((cursor, len(paths), "", ""))
         return spans
-
-
-def _fits(offsets: list[int], size: int) -> bool:
-    """Remembered offsets that can belong to a folder of `size` paths: ascending numbers
-    within it. The memo is checksummed; this keeps a foreign entry from handing a probe
-    another folder's file."""
-    if not offsets:
-        return True
-    return (
-        set(map(type, offsets)) <= {int}
-        and all(map(operator.lt, offsets, offsets[1:]))
-        and offsets[0] >= 0
-        and offsets[-1] < size
-    )

@@ -175,3 +175,17 @@ def parse_tree(data: bytes, oid_size: int) -> list[tuple[str, str, str]]:
         entries.append((data[position:space].decode("ascii"), name, data[nul + 1 : end].hex()))
         position = end
     return entries
+
+
+def fits(positions: list[int], size: int) -> bool:
+    """Remembered positions that can index a span of `size` paths: whole numbers, ascending,
+    within it. Memos are checksummed; this keeps a foreign entry from handing a probe files
+    of another folder or listing."""
+    if not positions:
+        return True
+    return (
+        set(map(type, positions)) <= {int}
+        and all(map(operator.lt, positions, positions[1:]))
+        and positions[0] >= 0
+        and positions[-1] < size
+    )

@@ -43,6 +43,8 @@ def secrets_in(urls: Iterable[str], headers: Mapping[str, str]) -> frozenset[str
     """The secret values the user handed prr, so they can be scrubbed from any text."""
     found: set[str] = set()
     for url in urls:
+        if "@" not in url and "?" not in url:
+            continue  # no user info and no query: nothing secret, and nothing to parse
         try:
             parts = urlsplit(url)
         except ValueError:

@@ -43,8 +43,7 @@ def run_endpoint_probes(
     target order. `workers` processes share the endpoints (None: one per usable core
     when there are enough requests; see endpoint_workers)."""
     targets = endpoints(settings)
-    # Only user info ("@") and query parameters ("?") carry secrets in a URL.
-    secrets = secrets_in([url for url, _ in settings.urls if "@" in url or "?" in url], settings.headers)
+    secrets = secrets_in([url for url, _ in settings.urls], settings.headers)
     groups = by_host(targets) if workers != 1 else {}
     if workers is None:
         per_endpoint = sum(1 for _, probe_id, _ in calls if ENDPOINT_PROBES[probe_id].per_endpoint)

@@ -20,7 +20,6 @@ take CPU. The findings and notes are the same whichever way they were found."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -93,7 +92,7 @@ def run_calls(
     for call in calls:
         key = record.calls.get(call.key) if record else None
         found = cache.get(key) if cache and key else None
-        if found is None and cache is not None and key is None:
+        if found is None and cache is not None:
             selection = _same_shape(snapshot, cache, call, made)
             if selection is not None:
                 key = _run_key(snapshot, call, selection)
@@ -111,7 +110,7 @@ def run_calls(
             continue
         # Calls that select alike share one selection, so they go to one process together
         # (the Kubernetes probes also share what they parse).
-        groups.setdefault(_selection_key(probe, call.params), []).append(call)
+        groups.setdefault(Selector.key_of(probe, call.params), []).append(call)
     selector = Selector(snapshot, cache)
 
     def answer(group: list[RepoCall]) -> tuple[list[_Answer], list[str]]:
@@ -195,10 +194,6 @@ def _shape_key(snapshot: GitSnapshot, call: RepoCall) -> str:
 
 def _run_key(snapshot: GitSnapshot, call: RepoCall, selection: Selection) -> str:
     return ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
-
-
-def _selection_key(probe: RepoProbe, params: Mapping[str, Any]) -> tuple[object, ...]:
-    return (probe.selects, probe.candidates, json.dumps(params, sort_keys=True))
 
 
 def _weight(snapshot: GitSnapshot, probe: RepoProbe) -> int:
