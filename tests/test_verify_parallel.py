@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import multiprocessing
 import os
@@ -124,3 +125,24 @@ def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytes
     assert [name for name, _ in found] == names
     assert found[7][1] == parent  # refused by forkable: examined here
     assert {pid for _, pid in found} - {parent}
+
+
+def test_examining_pauses_the_collector_and_restores_it_after() -> None:
+    seen = []
+    names = [str(index) for index in range(3)]
+    verify_parallel.examine_all(lambda name: seen.append(gc.isenabled()), names, lambda name: False)
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+
+    def fails(name: str) -> None:
+        raise RuntimeError(name)
+
+    with pytest.raises(RuntimeError):
+        verify_parallel.examine_all(fails, names, lambda name: False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        verify_parallel.examine_all(lambda name: None, names, lambda name: False)
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
