@@ -10,6 +10,7 @@ hardening applies: the `-c` settings of `git_snapshot.SAFE_CONFIG`, an explicit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -18,12 +19,15 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from prr.adapters import git_snapshot
+from prr.adapters.cores import usable_cores
 from prr.adapters.git_process import Git, GitFailed
 from prr.domain.errors import InputError, ToolError
 
 MAX_BLOB_BYTES = 1024 * 1024
+_PER_READER = 200  # blobs: fewer are read by one git process, as starting another costs more than it saves
 TREE = "40000"
 _ENTRY = re.compile(rb"(\d+) ([^\0]*)\0")
 _LISTED = re.compile(rb"(\d{6}) \w+ ([0-9a-f]+) +(-|\d+|BAD)\t([^\0]*)\0")  # ls-tree -l; BAD: object missing
@@ -35,6 +39,14 @@ class FileAt:
 
     path: str  # relative to the repository top
     oid: str
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A cat-file call under way, and the file it writes to."""
+
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,8 @@ class GitObjects:
     def start_prefetch(self, oids: list[str], cap: int = MAX_BLOB_BYTES) -> Callable[[], None]:
         """`prefetch`, returning as soon as git is at it: the function returned waits for the
         blobs. Meanwhile this process may work, and read other objects as usual (reading a
-        thousand loose objects keeps git busy for a while)."""
+        thousand loose objects keeps git busy for a while). Many blobs are read by one git
+        process per core, each a share: inflating them is git's CPU work."""
         wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._blobs]
         unknown = [oid for oid in wanted if oid not in self._sizes]
         for line in self._batch("--batch-check", unknown).splitlines() if unknown else ():
@@ -180,15 +193,19 @@ class GitObjects:
                 small.append(oid)
         if not small:
             return lambda: None
-        reading = self._start_batch("--batch", small)
+        readers = max(1, min(usable_cores(), len(small) // _PER_READER))
+        size = -(-len(small) // readers)
+        parts = [small[start : start + size] for start in range(0, len(small), size)]
+        reading = [self._start_batch("--batch", part) for part in parts]
 
         def finish() -> None:
-            output, position = self._finish_batch(reading), 0
-            for oid in small:
-                end = output.index(b"\n", position)
-                size = int(output[position:end].split()[2])
-                self._blobs[oid] = output[end + 1 : end + 1 + size]
-                position = end + 1 + size + 1
+            for part, started in zip(parts, reading, strict=True):
+                output, position = self._finish_batch(started), 0
+                for oid in part:
+                    end = output.index(b"\n", position)
+                    size = int(output[position:end].split()[2])
+                    self._blobs[oid] = output[end + 1 : end + 1 + size]
+                    position = end + 1 + size + 1
 
         return finish
 
@@ -242,20 +259,26 @@ class GitObjects:
     def _batch(self, mode: str, oids: list[str]) -> bytes:
         return self._finish_batch(self._start_batch(mode, oids))
 
-    def _start_batch(self, mode: str, oids: list[str]) -> subprocess.Popen[bytes]:
-        """A cat-file call reading OIDS from a file, so it never waits for this process."""
+    def _start_batch(self, mode: str, oids: list[str]) -> _Batch:
+        """A cat-file call reading OIDS from a file and writing to another, so it never waits
+        for this process, nor for another such call."""
         argv = ["git", *git_snapshot.config_args(), f"--git-dir={self.git_dir}", "cat-file", mode, "--buffer"]
-        with tempfile.TemporaryFile() as wanted:
+        with contextlib.ExitStack() as on_failure, tempfile.TemporaryFile() as wanted:
+            output = on_failure.enter_context(tempfile.TemporaryFile())
             wanted.write("".join(f"{oid}\n" for oid in oids).encode())
             wanted.seek(0)
             env = os.environ | git_snapshot.GIT_ENV
-            return subprocess.Popen(argv, stdin=wanted, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            process = subprocess.Popen(argv, stdin=wanted, stdout=output, stderr=subprocess.PIPE, env=env)
+            on_failure.pop_all()  # started: the output file is the caller's now
+        return _Batch(process, output)
 
-    def _finish_batch(self, process: subprocess.Popen[bytes]) -> bytes:
-        output, errors = process.communicate()
-        if process.returncode != 0:
-            raise ToolError(f"{self.top}: git cat-file failed: {errors.decode(errors='replace').strip()}")
-        return output
+    def _finish_batch(self, batch: _Batch) -> bytes:
+        with batch.output:
+            _, errors = batch.process.communicate()
+            if batch.process.returncode != 0:
+                raise ToolError(f"{self.top}: git cat-file failed: {errors.decode(errors='replace').strip()}")
+            batch.output.seek(0)
+            return batch.output.read()
 
     def _header(self, name: str) -> tuple[str, str, int]:
         found = self._git.header(name)
