@@ -4,6 +4,7 @@ the work is split and whatever happens to a worker."""
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from gitrepos import make_repo
 
 from prr.adapters.git_snapshot import GitSnapshot
+from prr.workflow import forked
 from prr.workflow.forked import map_forked
 
 
@@ -74,3 +76,21 @@ def test_a_worker_reads_through_git_processes_of_its_own(tmp_path: Path) -> None
             f"{n}\n".encode() for n in range(1, 5)
         ]
         assert snapshot.read("f5.txt").data == b"5\n"  # and the parent's still answers the parent
+
+
+def test_the_parent_reads_only_whole_results_and_stops_at_a_damaged_one(tmp_path: Path) -> None:
+    def frame(n: int, result: object) -> bytes:
+        data = pickle.dumps((n, result))
+        return len(data).to_bytes(8, "big") + data
+
+    with open(tmp_path / "results", "w+b", buffering=0) as out:
+        child = forked._Child(pid=0, out=out.fileno())
+        second = frame(2, "two")
+        out.write(frame(1, "one") + second[:5])  # the worker is still writing the second
+        assert child.collect() == {1: "one"}
+        out.write(second[5:])
+        assert child.collect() == {2: "two"}
+        assert child.collect() == {}
+        out.write((4).to_bytes(8, "big") + b"junk" + frame(3, "three"))  # killed mid-pickle, say
+        assert child.collect() == {}
+        assert child.collect() == {}  # nothing after a damaged result is trusted

@@ -3,7 +3,9 @@ pure functions of blobs already in memory, so forked workers need nothing sent t
 
 The parent and its children take task numbers from one pipe (heaviest first, as the
 caller orders them), so a slow task never holds the others back; a child writes its
-results to an unlinked temporary file, so it never waits for the parent to read. A task
+results to an unlinked temporary file, so it never waits for the parent to read, and
+the parent reads what is ready between its own tasks, so unpickling a thousand results
+is not left to do alone at the end. A task
 whose result does not come back (a child killed, a result that cannot be pickled) is
 run again by the parent: forking only ever costs time, never an answer."""
 
@@ -18,11 +20,13 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 _NUMBER = 4  # bytes per task number in the pipe (reads this small are never split)
+_LENGTH = 8  # bytes of a result frame's length
 
 
 def may_fork() -> bool:
@@ -41,7 +45,7 @@ def map_forked(tasks: Sequence[Task], work: Callable[[Task], Result], workers: i
     os.write(feed, b"".join(n.to_bytes(_NUMBER, "big") for n in range(len(tasks))))
     os.close(feed)
     results: dict[int, Result] = {}
-    children: list[tuple[int, IO[bytes]]] = []
+    children: list[_Child] = []
     with contextlib.ExitStack() as stack:
         stack.callback(os.close, numbers)
         stack.callback(_reap, children)
@@ -56,16 +60,49 @@ def map_forked(tasks: Sequence[Task], work: Callable[[Task], Result], workers: i
             except OSError:  # no more processes: the parent does the rest
                 break
             if pid == 0:
-                _child(numbers, tasks, work, out)
-            children.append((pid, out))
+                _child(numbers, tasks, work, out.fileno())
+            children.append(_Child(pid, out.fileno()))
         thaw()
         for n in _taken(numbers):
             results[n] = work(tasks[n])
+            for child in children:  # what is ready now, rather than all of it at the end
+                results |= child.collect()
         while children:
-            pid, out = children.pop()
-            os.waitpid(pid, 0)
-            results |= _results(out)
+            child = children.pop()
+            os.waitpid(child.pid, 0)
+            results |= child.collect()
     return [results[n] if n in results else work(tasks[n]) for n in range(len(tasks))]
+
+
+@dataclass
+class _Child:
+    """A forked worker and how far the parent has read the results it writes."""
+
+    pid: int
+    out: int  # the file descriptor of its results: frames of an 8-byte length and a pickle
+    read_to: int = 0
+    damaged: bool = False
+
+    def collect(self) -> dict[int, Any]:
+        """The results written whole since the last call, up to the first damaged one; a
+        frame still being written waits for the next call."""
+        found: dict[int, Any] = {}
+        while not self.damaged:
+            head = os.pread(self.out, _LENGTH, self.read_to)
+            if len(head) < _LENGTH:
+                break
+            size = int.from_bytes(head, "big")
+            frame = os.pread(self.out, size, self.read_to + _LENGTH)
+            if len(frame) < size:
+                break
+            try:
+                n, result = pickle.loads(frame)
+            except Exception:  # a worker killed while writing: the parent redoes what is missing
+                self.damaged = True
+                break
+            found[n] = result
+            self.read_to += _LENGTH + size
+        return found
 
 
 def _freeze() -> Callable[[], None]:
@@ -78,40 +115,34 @@ def _freeze() -> Callable[[], None]:
     return gc.unfreeze
 
 
-def _reap(children: list[tuple[int, IO[bytes]]]) -> None:
+def _reap(children: list[_Child]) -> None:
     """Children still listed when the parent stops early (an interrupt) are not wanted."""
-    for pid, _ in children:
+    for child in children:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+            os.kill(child.pid, signal.SIGTERM)
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+            os.waitpid(child.pid, 0)
 
 
-def _child(numbers: int, tasks: Sequence[Task], work: Callable[[Task], Result], out: IO[bytes]) -> None:
+def _child(numbers: int, tasks: Sequence[Task], work: Callable[[Task], Result], out: int) -> None:
     """Work until the pipe is empty, then leave without running the parent's exit code."""
     code = 0
     try:
         for n in _taken(numbers):
-            pickle.dump((n, work(tasks[n])), out, pickle.HIGHEST_PROTOCOL)
+            frame = pickle.dumps((n, work(tasks[n])), pickle.HIGHEST_PROTOCOL)
+            _write_all(out, len(frame).to_bytes(_LENGTH, "big") + frame)
     except BaseException:  # whatever went wrong, the parent redoes the task
         code = 1
     finally:
-        with contextlib.suppress(BaseException):
-            out.flush()
         os._exit(code)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _taken(numbers: int) -> Iterator[int]:
     while number := os.read(numbers, _NUMBER):
         yield int.from_bytes(number, "big")
-
-
-def _results(out: IO[bytes]) -> dict[int, Any]:
-    """What a child wrote, up to the first damaged result."""
-    out.seek(0)
-    found: dict[int, Any] = {}
-    with contextlib.suppress(Exception):
-        while True:
-            n, result = pickle.load(out)
-            found[n] = result
-    return found
