@@ -130,9 +130,14 @@ def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytes
 def test_examining_pauses_the_collector_and_restores_it_after() -> None:
     seen = []
     names = [str(index) for index in range(3)]
-    verify_parallel.examine_all(lambda name: seen.append(gc.isenabled()), names, lambda name: False)
-    assert seen == [False, False, False]
-    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        found = verify_parallel.examine_all(lambda name: seen.append(gc.isenabled()) or [name], names, lambda n: False)
+        assert seen == [False, False, False]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(found)  # what was kept is not walked when the collector resumes
+    finally:
+        gc.unfreeze()
 
     def fails(name: str) -> None:
         raise RuntimeError(name)

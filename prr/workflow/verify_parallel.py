@@ -71,7 +71,8 @@ def _collector_paused() -> Iterator[None]:
     """Examined records are trees of frozen values, and what examining drops has no cycles:
     reference counting frees it all. The collector would only walk the records kept, over
     and over (about a tenth of the CPU over 1,000 records); workers forked meanwhile inherit
-    the pause."""
+    the pause. What was made meanwhile is frozen when the collector resumes, or its first
+    run would walk all of it once more (about 80 ms)."""
     if not gc.isenabled():
         yield
         return
@@ -79,6 +80,7 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
         gc.enable()
 
 
