@@ -116,7 +116,7 @@ def run_calls(
     def answer(group: list[RepoCall]) -> tuple[list[_Answer], list[str]]:
         return _answer(snapshot, group, cache, probes(), selector, started, chosen)
 
-    ordered = sorted(groups.values(), key=lambda group: -len(group) * _weight(snapshot, probes()[group[0].probe]))
+    ordered = sorted(groups.values(), key=lambda group: -len(group) * _weight(snapshot, probes(), group, chosen))
     worth_forking = bool(ordered) and len(snapshot.listing) >= FORK_FROM_FILES
     for answers, notes in map_forked(ordered, answer, workers if worth_forking else 1):
         for found in answers:
@@ -196,10 +196,16 @@ def _run_key(snapshot: GitSnapshot, call: RepoCall, selection: Selection) -> str
     return ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
 
 
-def _weight(snapshot: GitSnapshot, probe: RepoProbe) -> int:
-    """How many files the probe's selection tests: the heaviest groups go first, so that
-    no worker is left with one at the end."""
-    return len(snapshot.listing.candidates(probe.candidates))
+def _weight(
+    snapshot: GitSnapshot, probes: Mapping[str, RepoProbe], group: list[RepoCall], chosen: Mapping[str, Selection]
+) -> int:
+    """How many files the group's selection holds (when remembered) or tests: the heaviest
+    groups go first, so that no worker is left with one at the end. A remembered selection
+    spares indexing the whole listing's names, which nothing else may need."""
+    selection = chosen.get(group[0].key)
+    if selection is not None:
+        return len(selection)
+    return len(snapshot.listing.candidates(probes[group[0].probe].candidates))
 
 
 def _run(
