@@ -89,11 +89,12 @@ def run_calls(
     groups: dict[tuple[object, ...], list[RepoCall]] = {}
     chosen: dict[str, Selection] = {}  # selections remembered by the listing's shape, by call key
     made: dict[int, Any] = {}  # their entries, shared
+    alike: dict[tuple[int, ...], Selection] = {}  # one object per distinct selection: its digest is made once
     for call in calls:
         key = record.calls.get(call.key) if record else None
         found = cache.get(key) if cache and key else None
         if found is None and cache is not None:
-            selection = _same_shape(snapshot, cache, call, made)
+            selection = _same_shape(snapshot, cache, call, made, alike)
             if selection is not None:
                 key = _run_key(snapshot, call, selection)
                 found = cache.get(key)
@@ -181,11 +182,23 @@ def _answer(
     return answers, [note for note in notes if note]
 
 
-def _same_shape(snapshot: GitSnapshot, cache: ProbeCache, call: RepoCall, made: dict[int, Any]) -> Selection | None:
-    """The call's selection as remembered for a listing of this shape, if it was."""
+def _same_shape(
+    snapshot: GitSnapshot,
+    cache: ProbeCache,
+    call: RepoCall,
+    made: dict[int, Any],
+    alike: dict[tuple[int, ...], Selection],
+) -> Selection | None:
+    """The call's selection as remembered for a listing of this shape, if it was; calls
+    that select alike (the Kubernetes probes) get one Selection."""
     listing = snapshot.listing
     positions = cache.get_positions(_shape_key(snapshot, call), len(listing))
-    return None if positions is None else Selection(listing, positions, made)
+    if positions is None:
+        return None
+    key = tuple(positions)
+    if key not in alike:
+        alike[key] = Selection(listing, positions, made)
+    return alike[key]
 
 
 def _shape_key(snapshot: GitSnapshot, call: RepoCall) -> str:
