@@ -3,6 +3,7 @@ prr and with plain ssh-keygen; signing with git's own key and with ssh-agent."""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from conftest import Run
 from gitrepos import git, make_repo
 from records import SERVICE_FILES, allowed, answers_file, keys
-from signing.sshkeys import ssh_keygen
+from signing.sshkeys import ssh_keygen, string
 
 Prr = Callable[..., Run]
 TWO = ("alice@example.com", "bob@example.com")
@@ -123,3 +124,28 @@ def test_sign_without_a_key_says_how_to_give_one(repo: Path, tmp_path: Path, prr
     result = prr("sign", str(record), "--principal", "x@example.com", cwd=repo)
     assert result.code == 2
     assert "no signing key: pass --key KEY" in result.err
+
+
+@pytest.mark.parametrize("given", ["the .pub", "the key with its .pub beside it"])
+def test_signing_with_a_security_key_asks_for_the_touch_ssh_keygen_keeps_quiet_about(
+    repo: Path, tmp_path: Path, prr: Prr, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    # No FIDO authenticator here: the key's public half is enough for prr to know it is
+    # one, and ssh-keygen then fails to use it, as it would without the token.
+    blob = string(b"sk-ssh-ed25519@openssh.com") + string(bytes(range(32))) + string(b"ssh:")
+    public = tmp_path / "id_ed25519_sk.pub"
+    public.write_text(f"sk-ssh-ed25519@openssh.com {base64.b64encode(blob).decode()} fido\n")
+    security_key = public
+    if given != "the .pub":
+        security_key = tmp_path / "id_ed25519_sk"
+        security_key.write_text("a key handle\n")  # useless without the token
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    record = Path(prr("review", str(repo), "--no-tui", "--answers", str(answers_file(tmp_path, 3))).out.split()[-1])
+    result = prr("sign", str(record), "--key", str(security_key), "--principal", "frank@example.com")
+    fingerprint = ssh_keygen("-l", "-E", "sha256", "-f", public).stdout.decode().split()[1]
+    first, *rest = result.err.splitlines()
+    assert first == f"Confirm user presence: touch your security key ({fingerprint}) to sign"
+    assert result.code != 0 and rest and rest[-1].startswith(f"prr: ssh-keygen could not sign with {security_key}")
+    plain = keys(tmp_path, "grace@example.com")["grace@example.com"]
+    signed = prr("sign", str(record), "--key", str(plain.private), "--principal", "grace@example.com")
+    assert signed.code == 0 and signed.err == ""  # an ordinary key needs no touch

@@ -18,7 +18,7 @@ def sign_command(record: Path, key: str | None, principal: str | None, commit: b
     """Sign RECORD (a record folder or its record.toml) with your SSH key.
 
     Writes signatures/<principal>.sig beside the record; the record itself never changes."""
-    signed = sign(record, key, principal, commit)
+    signed = sign(record, key, principal, commit, notify=lambda line: click.echo(line, err=True))
     click.echo(f"Signed {signed.record.id} as {signed.principal} with {signed.fingerprint}")
     if signed.committed is not None:
         click.echo(f"Committed {len(signed.committed.paths)} file(s) on {signed.committed.branch} as "

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Digits, Footer, Static
 
 from prr.domain.errors import PrrError
 from prr.domain.record import Record
+from prr.tui.lent_terminal import to_terminal
 from prr.tui.meeting_dialogs import CommentForm, SignForm
 from prr.tui.plain import plain
 from prr.workflow import meeting
@@ -192,7 +193,7 @@ class MeetingScreen(Screen[None]):
         assert self.record_path is not None
         path = self.record_path
         try:
-            signed = self._with_terminal(lambda: sign(path, key or None, principal or None))
+            signed = self._with_terminal(lambda: sign(path, key or None, principal or None, notify=to_terminal))
         except PrrError as exc:
             return "\n".join(exc.lines())
         self._say(f"signed as {signed.principal}: {signed.path.name} written; g commits the record", error=False)

@@ -7,6 +7,7 @@ signature, once there, is never replaced."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,15 @@ class Signed:
     committed: Committed | None = None
 
 
-def sign(record: Path, key: str | None = None, principal: str | None = None, commit: bool = False) -> Signed:
+def sign(
+    record: Path,
+    key: str | None = None,
+    principal: str | None = None,
+    commit: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> Signed:
+    """Sign RECORD; NOTIFY is told what the signer must do that ssh-keygen does not
+    show (touch a security key)."""
     where = locate(record)
     data = read_no_follow(where.top, where.record_path, MAX_RECORD_BYTES)
     if data is None:
@@ -45,7 +54,7 @@ def sign(record: Path, key: str | None = None, principal: str | None = None, com
         principal = principal or objects.config("user.email")
     principal = _principal(principal, parsed)
     target = _signature_file(where, principal)
-    armored = ssh_keygen.sign(data, key)
+    armored = ssh_keygen.sign(data, key, notify=notify)
     signature = parse_signature(armored)
     check = verify_signature(signature, data, NAMESPACE)
     if check.check is Check.INVALID:

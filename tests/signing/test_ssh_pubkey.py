@@ -10,7 +10,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from prr.adapters.signing.ssh_pubkey import key_from_blob, parse_public_key, read_public_key_file
+from prr.adapters.signing.ssh_pubkey import (
+    key_from_blob,
+    parse_public_key,
+    public_key_of_private,
+    read_public_key_file,
+)
 from prr.domain.errors import InputError
 
 from .sshkeys import KINDS, KeyRing, certify, make_key, mpint, ssh_keygen, string
@@ -167,3 +172,28 @@ def test_key_file_errors_name_the_file(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe")
     with pytest.raises(InputError, match="not UTF-8"):
         read_public_key_file(binary)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_private_key_file_shows_its_public_key_without_the_passphrase(tmp_path: Path, kind: str) -> None:
+    key = make_key(tmp_path, "plain", kind)
+    assert public_key_of_private(key.private.read_text()) == read_public_key_file(key.public)
+    locked = tmp_path / "locked"
+    ssh_keygen(*KINDS[kind], "-q", "-N", "a passphrase", "-f", locked)
+    assert public_key_of_private(locked.read_text()) == read_public_key_file(tmp_path / "locked.pub")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64!\n-----END OPENSSH PRIVATE KEY-----",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + base64.b64encode(b"openssh-key-v1\0" + string(b"none")).decode()
+        + "\n-----END OPENSSH PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
+    ],
+    ids=["a public key", "bad base64", "truncated", "PEM"],
+)
+def test_other_files_show_no_public_key(text: str) -> None:
+    assert public_key_of_private(text) is None

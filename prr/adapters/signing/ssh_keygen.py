@@ -7,29 +7,38 @@ line an auditor pastes to check a signature with nothing but OpenSSH."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shlex
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from prr.adapters.signing.ssh_pubkey import PublicKey, parse_public_key
+from prr.adapters.files import read_capped
+from prr.adapters.signing.ssh_pubkey import PublicKey, parse_public_key, public_key_of_private
 from prr.adapters.signing.sshsig import NAMESPACE, SignatureError, parse_signature
 from prr.domain.errors import InputError, ToolError
 
 LITERAL_KEY = "key::"  # git's user.signingkey form: "key::ssh-ed25519 AAAA..."
 _TIMEOUT = 60.0  # seconds, for everything but signing (which may wait for a passphrase or a touch)
+_KEY_FILE_LIMIT = 64 * 1024  # a key file is a few kilobytes
 _CHATTER = frozenset({"Signing data on standard input"})
 
 
-def sign(message: bytes, key: str, namespace: str = NAMESPACE) -> bytes:
+def sign(message: bytes, key: str, namespace: str = NAMESPACE, notify: Callable[[str], None] | None = None) -> bytes:
     """`ssh-keygen -Y sign` over `message` (on stdin); the armored signature it writes.
 
     KEY is a private key file, a .pub file whose private key is in ssh-agent, or
-    key::ALGORITHM BASE64 (also through ssh-agent). Passphrase prompts go to the terminal."""
+    key::ALGORITHM BASE64 (also through ssh-agent). Passphrase and PIN prompts go to the
+    terminal; ssh-keygen's request to touch a security key does not (its messages are
+    captured for the error line), so NOTIFY is told to ask for the touch instead."""
     with tempfile.TemporaryDirectory(prefix="prr-sign-") as folder:
         key_file = _key_file(key, Path(folder))
+        public = _public_half(Path(key_file))
+        if notify is not None and public is not None and public.is_security_key:
+            notify(f"Confirm user presence: touch your security key ({public.fingerprint}) to sign")
         done = _run(["-Y", "sign", "-f", key_file, "-n", namespace], message, timeout=None)
     if done.returncode != 0:
         raise ToolError(f"ssh-keygen could not sign with {_shown(key)}: {_said(done)}")
@@ -128,6 +137,29 @@ def _key_file(key: str, folder: Path) -> str:
             f"{key}: no such key file; give a private key, a .pub file whose key is in ssh-agent, or key::TYPE BASE64"
         )
     return str(path)
+
+
+def _public_half(key_file: Path) -> PublicKey | None:
+    """The public key of the key ssh-keygen is given, where it shows without ssh-keygen or
+    a passphrase: a .pub file, the .pub beside a private key, or the public part an
+    OpenSSH private key file keeps in the clear. None when none says (ssh-keygen then
+    signs all the same; only the touch request is not announced)."""
+    if key_file.name.endswith(".pub"):
+        candidates = [key_file]
+    else:
+        candidates = [key_file.with_name(key_file.name + ".pub"), key_file]
+    for candidate in filter(Path.is_file, candidates):  # never a FIFO: opening one would wait
+        try:
+            text = read_capped(candidate, _KEY_FILE_LIMIT).decode("utf-8")
+        except (OSError, InputError, UnicodeDecodeError):
+            continue  # not readable as text: the next candidate, or no announcement
+        found = public_key_of_private(text)
+        if found is None:
+            with contextlib.suppress(ValueError):  # not a public key line either
+                found = parse_public_key(text.strip())
+        if found is not None:
+            return found
+    return None
 
 
 def _shown(key: str) -> str:

@@ -37,6 +37,8 @@ _RSA_MIN_BITS = 1024  # OpenSSH refuses smaller RSA keys
 _RSA_MAX_BITS = 16384  # and larger ones (its bignum limit)
 _USER_CERT, _HOST_CERT = 1, 2
 _KEY_FILE_LIMIT = 64 * 1024
+_PRIVATE_BEGIN, _PRIVATE_END = "-----BEGIN OPENSSH PRIVATE KEY-----", "-----END OPENSSH PRIVATE KEY-----"
+_PRIVATE_MAGIC = b"openssh-key-v1\0"
 
 
 class WireReader:
@@ -214,6 +216,27 @@ def read_public_key_file(path: Path) -> PublicKey:
     except ValueError as exc:
         column = len(line) - len(line.lstrip()) + 1
         raise InputError(problems=[Problem(str(path), number, column, str(exc))]) from None
+
+
+def public_key_of_private(text: str) -> PublicKey | None:
+    """The public key an OpenSSH private key file keeps in the clear, ahead of its
+    (possibly encrypted) private part; None when TEXT is not such a file."""
+    lines = text.strip().splitlines()
+    if len(lines) < 3 or lines[0] != _PRIVATE_BEGIN or lines[-1] != _PRIVATE_END:
+        return None
+    try:
+        data = base64.b64decode("".join(lines[1:-1]), validate=True)
+    except binascii.Error:
+        return None
+    if not data.startswith(_PRIVATE_MAGIC):
+        return None
+    reader = WireReader(data[len(_PRIVATE_MAGIC) :], "private key file")
+    try:
+        for _ in ("cipher", "kdf", "kdf options"):
+            reader.string()
+        return key_from_blob(reader.string()) if reader.uint32() >= 1 else None
+    except ValueError:
+        return None
 
 
 def _parse_blob(blob: bytes) -> tuple[str, Certificate | None]:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from prr.domain.errors import PrrError
+from prr.tui.lent_terminal import to_terminal
 from prr.tui.plain import line, plain
 
 
@@ -51,7 +52,7 @@ class RecordDialog(ModalScreen[None]):
         try:
             try:
                 with self.app.suspend():  # ssh-keygen may ask for a passphrase on the terminal
-                    signed = sign(self.record, key, principal)
+                    signed = sign(self.record, key, principal, notify=to_terminal)
             except SuspendNotSupported:  # headless or in a browser: no terminal to hand over
                 signed = sign(self.record, key, principal)
         except PrrError as error:
