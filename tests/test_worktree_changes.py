@@ -4,6 +4,7 @@ through a symlink. The answers are the same with the index and without it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -16,14 +17,22 @@ from gitrepos import git, make_repo
 
 from prr.adapters import worktree
 from prr.adapters.git_index import read_index
+from prr.workflow import forked
 
 FILES = {"a.md": "alpha\n", "docs/b.md": "bravo\n", "docs/deep/c.md": "charlie\n", "k8s/d.yaml": "kind: X\n"}
 
 
-@pytest.fixture(params=["index", "hashing"])
+@pytest.fixture(params=["index", "hashing", "spread"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run each test with the index consulted (however small the review) and without."""
-    monkeypatch.setattr(worktree, "_INDEX_BYTES_PER_FILE", 1 << 40 if request.param == "index" else 0)
+    """Run each test with the index consulted (however small the review), without it, and
+    with the index's stat comparisons spread over forked processes, one file each."""
+    monkeypatch.setattr(worktree, "_INDEX_BYTES_PER_FILE", 0 if request.param == "hashing" else 1 << 40)
+    if request.param == "spread":
+        monkeypatch.setattr(worktree, "SPREAD_FROM", 0)
+        monkeypatch.setattr(worktree, "_PART", 1)
+        monkeypatch.setattr(forked, "may_fork", lambda: True)  # other tests' server threads touch nothing here
+        spread, real = functools.partial(forked.map_forked, workers=2), worktree.changed
+        monkeypatch.setattr(worktree, "changed", lambda top, git_dir, committed: real(top, git_dir, committed, spread))
     return str(request.param)
 
 

@@ -5,6 +5,7 @@ Used by `prr probe` and, later, by the review app: both call `probe_repository`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from prr.probes.endpoint_api import RepoFacts
 from prr.probes.registry import PROBES
 from prr.workflow.checklists import open_pack
 from prr.workflow.endpoint_settings import EndpointSettings
+from prr.workflow.forked import map_forked
 from prr.workflow.repo_runs import RepoCall, run_calls
 
 DEFAULT_PACK = "launch"
@@ -143,7 +145,7 @@ def probe_repository(
                 )
             )
         report.notes.extend(runs.notes)
-        report.uncommitted = _uncommitted(snapshot, report.items)
+        report.uncommitted = _uncommitted(snapshot, report.items, workers)
         return report
 
 
@@ -216,6 +218,7 @@ def _calls(items: tuple[Item, ...]) -> dict[str, ProbeCall]:
     return calls
 
 
-def _uncommitted(snapshot: GitSnapshot, items: list[ItemEvidence]) -> list[str]:
+def _uncommitted(snapshot: GitSnapshot, items: list[ItemEvidence], workers: int) -> list[str]:
     evidence = {ev.path: ev.blob for i in items for f in i.findings for ev in f.evidence if ev.path and ev.blob}
-    return sorted(printable(p) for p in worktree.changed(snapshot.top, snapshot.git_dir, evidence))
+    spread = functools.partial(map_forked, workers=workers) if workers > 1 else None
+    return sorted(printable(p) for p in worktree.changed(snapshot.top, snapshot.git_dir, evidence, spread))
