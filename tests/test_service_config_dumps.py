@@ -96,6 +96,12 @@ def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: 
             "x.toml:1:1: unknown key service.teir (known: checklist, endpoints, name, owner, signoff, tier)",
         ),
         ("service = 3\n", "x.toml:1:1: [service] must be a table"),
+        ("[servce]\ntier = 1\n", "x.toml:1:1: unknown table or key 'servce' (prr reads only [service])"),
+        ("signoff = 3\n[service]\ntier = 1\n", "x.toml:1:1: unknown table or key 'signoff' (prr reads only [service])"),
+        (
+            "[service]\ntier = 1\n\n[review.policy]\n",
+            "x.toml:4:1: unknown table or key 'review' (prr reads only [service])",
+        ),
         ('[service]\nendpoints = "https://a"\n', "x.toml:1:1: service.endpoints must be a list of URLs"),
         ("[service]\nname = \n", "x.toml:2:8: invalid TOML: Invalid value"),
     ],

@@ -41,6 +41,15 @@ class ServiceConfig:
 def parse_config(source: str, data: bytes) -> ServiceConfig:
     """The config in `data`; InputError naming `source` for anything prr cannot use."""
     document = read_toml(data, source)
+    stray = [key for key in document if key != "service"]
+    if stray:  # `[servce]`, or `signoff = 3` above `[service]`: a setting that would silently not apply
+        text = data.decode("utf-8")
+        raise InputError(
+            problems=[
+                Problem(source, _line_of(text, key), 1, f"unknown table or key {key!r} (prr reads only [service])")
+                for key in stray
+            ]
+        )
     service = document.get("service", {})
     if not isinstance(service, dict):
         raise InputError(problems=[Problem(source, 1, 1, "[service] must be a table")])
@@ -55,6 +64,13 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         endpoints=tuple(service.get("endpoints", [])),
         signoff=service.get("signoff"),
     )
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line where a top-level KEY is set or its table opens (1 when not found plainly,
+    for a quoted or dotted spelling)."""
+    written = re.compile(rf"\s*(\[\[?\s*{re.escape(key)}\s*[.\]]|{re.escape(key)}\s*[.=])")
+    return next((number for number, line in enumerate(text.splitlines(), 1) if written.match(line)), 1)
 
 
 def dumps(config: ServiceConfig) -> bytes:
