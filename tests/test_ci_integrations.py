@@ -210,6 +210,9 @@ def test_action_yml_is_a_valid_composite_action_that_runs_the_script() -> None:
     steps = action["runs"]["steps"]
     install = next(s for s in steps if "pip install" in s.get("run", ""))
     assert '"$GITHUB_ACTION_PATH"' in install["run"]  # prr comes from the action's own folder
+    # into a virtual environment of its own (a runner's python3 refuses pip: PEP 668), on PATH for the gate
+    assert install["run"].startswith('python3 -m venv "$RUNNER_TEMP/prr-venv"\n')
+    assert 'echo "$RUNNER_TEMP/prr-venv/bin" >> "$GITHUB_PATH"' in install["run"]
     gate = next(s for s in steps if "ci/github-action.sh" in s.get("run", ""))
     assert gate["id"] == "gate"
     assert set(gate["env"]) == {f"INPUT_{name.upper().replace('-', '_')}" for name in action["inputs"]} - {
