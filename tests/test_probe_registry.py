@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 from conftest import REPO_ROOT
 
@@ -46,6 +49,28 @@ def test_every_declared_repository_probe_is_implemented_and_nothing_else() -> No
 
     declared = {probe_id for probe_id, spec in PROBES.items() if spec.kind is ProbeKind.REPOSITORY}
     assert set(REPOSITORY_PROBES) == declared
+
+
+def test_the_family_table_names_exactly_the_probes_each_family_module_implements() -> None:
+    import importlib
+
+    from prr.probes.repo import FAMILIES, REPOSITORY_PROBES
+
+    for family, ids in FAMILIES.items():
+        module = importlib.import_module(f"prr.probes.repo.{family}")
+        assert tuple(probe.id for probe in module.PROBES) == ids, family
+        assert all(REPOSITORY_PROBES[probe.id] is probe for probe in module.PROBES)
+
+
+def test_a_probe_imports_its_own_family_only() -> None:
+    script = (
+        "import json, sys; from prr.probes.repo import REPOSITORY_PROBES; REPOSITORY_PROBES['runbook-present']; "
+        "print(json.dumps([m.split('.')[3] for m in sys.modules if m.startswith('prr.probes.repo.')]))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    families = set(json.loads(done.stdout))
+    assert "runbooks" in families
+    assert not families & {"workloads", "dashboards", "delivery", "alerting", "security"}
 
 
 def test_every_repository_probe_but_the_secrets_scan_declares_candidates_for_the_path_index() -> None:

@@ -150,8 +150,9 @@ def probe_repository(
 
 
 def _repository_probes() -> Mapping[str, RepoProbe]:
-    """The probe implementations, imported on the first probe run: `preview` (the app's
-    first screen) and `prr verify` need none of the thirty modules they live in."""
+    """The probe implementations, each family imported when one of its probes must run:
+    `preview` (the app's first screen) and `prr verify` need none of the thirty modules
+    they live in, and a warm re-run only the few families it runs again."""
     from prr.probes.repo import REPOSITORY_PROBES
 
     return REPOSITORY_PROBES
