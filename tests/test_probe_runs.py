@@ -145,6 +145,23 @@ def test_forked_workers_find_what_one_process_finds_cold_and_after_a_change(
     assert forked.count(2) == 2
 
 
+def test_probes_whose_test_ignores_their_parameters_share_one_selection_and_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups: list[list[str]] = []
+    answer = repo_runs._answer
+    monkeypatch.setattr(
+        repo_runs,
+        "_answer",
+        lambda snapshot, group, *rest: groups.append([c.probe for c in group]) or answer(snapshot, group, *rest),
+    )
+    probe(monorepo(tmp_path), cache=None)
+    dashboards = [group for group in groups if {"dashboards-valid", "dashboard-golden-signals"} & set(group)]
+    assert dashboards == [["dashboards-valid", "dashboard-golden-signals"]]  # their parameters differ
+    runbooks = [group for group in groups if {"runbook-present", "rollback-documented"} & set(group)]
+    assert len(runbooks) == 2  # these select by their `paths` parameters, which differ
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -118,7 +118,8 @@ class Selector:
     @staticmethod
     def key_of(probe: RepoProbe, params: Params) -> tuple[object, ...]:
         """What decides a selection: probes with the same key select the same files."""
-        return (probe.selects, probe.candidates, json.dumps(params, sort_keys=True))
+        by_params = json.dumps(params, sort_keys=True) if probe.selects_by_params else None
+        return (probe.selects, probe.candidates, by_params)
 
     def select(self, probe: RepoProbe, params: Params, memo_key: str = "") -> Selection:
         key = self.key_of(probe, params)

@@ -71,6 +71,10 @@ class RepoProbe:
     # at all: the runner then tests only those paths, from an index, not every path of a
     # 100,000-file monorepo. None means any path may be selected.
     candidates: frozenset[str] | None = None
+    # False when `selects` ignores its parameters: probes sharing the test then share one
+    # selection, and one worker, whatever their parameters (the two dashboard probes read
+    # the same files; apart, each fetched and scanned them all).
+    selects_by_params: bool = True
 
 
 def in_service(repo: Repo, path: str) -> bool:

@@ -124,4 +124,4 @@ def _run_golden(repo: Repo, params: Params) -> list[Finding]:
     return out
 
 
-PROBE = RepoProbe(GOLDEN, selects, safely(GOLDEN, _run_golden), CANDIDATES)
+PROBE = RepoProbe(GOLDEN, selects, safely(GOLDEN, _run_golden), CANDIDATES, selects_by_params=False)

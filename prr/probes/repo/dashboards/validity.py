@@ -55,4 +55,4 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=key)
 
 
-PROBE = RepoProbe(VALID, selects, safely(VALID, _run_valid), CANDIDATES)
+PROBE = RepoProbe(VALID, selects, safely(VALID, _run_valid), CANDIDATES, selects_by_params=False)
