@@ -7,19 +7,8 @@ import re
 from typing import Any
 
 from prr.domain.findings import Finding, Outcome
-from prr.probes.api import Params, Repo, RepoProbe, finding, in_service, unreadable
-from prr.probes.repo.k8s import (
-    UNKNOWN,
-    YAML_CANDIDATES,
-    YMap,
-    get,
-    items,
-    line_of,
-    load,
-    parse_yaml,
-    selects_yaml,
-    shown,
-)
+from prr.probes.api import Params, Repo, finding, in_service, unreadable
+from prr.probes.repo.k8s import UNKNOWN, YMap, get, items, line_of, load, parse_yaml, shown, yaml_probe
 from prr.probes.repo.outcomes import fail, passed, settle
 
 HELM_TESTS = "helm-tests"
@@ -105,4 +94,4 @@ def _runs_something(body: Any) -> bool:
     return True
 
 
-PROBE = RepoProbe(HELM_TESTS, selects_yaml, run_helm_tests, YAML_CANDIDATES)
+PROBE = yaml_probe(HELM_TESTS, run_helm_tests)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from prr.domain.findings import Finding
-from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, as_int, get, items, load, mapping, selects_yaml, shown, templated
+from prr.probes.api import Params, Repo
+from prr.probes.repo.k8s import as_int, get, items, load, mapping, shown, templated, yaml_probe
 from prr.probes.repo.k8s.units import duration
 from prr.probes.repo.outcomes import fail, passed
 
@@ -147,4 +147,4 @@ def run_progressive(repo: Repo, params: Params) -> list[Finding]:
     return [fail(PROGRESSIVE, message, repo, [])]
 
 
-PROBE = RepoProbe(PROGRESSIVE, selects_yaml, run_progressive, YAML_CANDIDATES)
+PROBE = yaml_probe(PROGRESSIVE, run_progressive)

@@ -15,7 +15,7 @@ from prr.probes.repo.k8s.fields import (
     shown,
     templated,
 )
-from prr.probes.repo.k8s.loading import YAML_CANDIDATES, load, selects_yaml
+from prr.probes.repo.k8s.loading import YAML_CANDIDATES, load, selects_yaml, yaml_probe
 from prr.probes.repo.k8s.resources import Manifests, Resource
 from prr.probes.repo.k8s.yaml_lines import YMap, YSeq, parse_json_or_yaml, parse_yaml
 
@@ -38,4 +38,5 @@ __all__ = [
     "selects_yaml",
     "shown",
     "templated",
+    "yaml_probe",
 ]

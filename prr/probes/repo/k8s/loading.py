@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prr.domain.findings import Outcome
-from prr.probes.api import Params, Repo, finding, in_service, unreadable
+from prr.probes.api import Params, Repo, RepoProbe, Run, finding, in_service, unreadable
 from prr.probes.repo.blob_memo import BlobMemo
 from prr.probes.repo.k8s.fields import UNKNOWN, get, items
 from prr.probes.repo.k8s.helm_charts import Chart, Template, chart_of, chart_own_file, find_charts, is_template
@@ -27,6 +27,13 @@ _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 # What selects_yaml can accept at all, for the runner's index (see RepoProbe.candidates).
 YAML_CANDIDATES = frozenset({*(e.lower() for e in YAML_EXTENSIONS), "kustomization"})
+
+
+def yaml_probe(probe_id: str, run: Run) -> RepoProbe:
+    """A probe over the YAML files `selects_yaml` takes. Parameters never change which, so
+    every such probe shares one selection, one worker and what that worker parses (apart,
+    autoscaler-sane parsed a monorepo's 12,000 manifests a second time)."""
+    return RepoProbe(probe_id, selects_yaml, run, YAML_CANDIDATES, selects_by_params=False)
 
 
 def selects_yaml(path: str, params: Params | None = None) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, Resource, as_int, get, load, mapping, selects_yaml, templated
+from prr.probes.repo.k8s import Resource, as_int, get, load, mapping, templated, yaml_probe
 from prr.probes.repo.k8s.pods import POD_TEMPLATES
 from prr.probes.repo.k8s.references import ByKindAndName, names_match
 from prr.probes.repo.outcomes import fail, passed, settle
@@ -137,4 +137,4 @@ def run_autoscalers(repo: Repo, params: Params) -> list[Finding]:
     return settle(AUTOSCALERS, manifests.errors, results, "no HorizontalPodAutoscaler or KEDA ScaledObject")
 
 
-PROBES: tuple[RepoProbe, ...] = (RepoProbe(AUTOSCALERS, selects_yaml, run_autoscalers, YAML_CANDIDATES),)
+PROBES: tuple[RepoProbe, ...] = (yaml_probe(AUTOSCALERS, run_autoscalers),)

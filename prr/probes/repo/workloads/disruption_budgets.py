@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, Resource, get, load, mapping, selects_yaml, templated
+from prr.probes.repo.k8s import Resource, get, load, mapping, templated, yaml_probe
 from prr.probes.repo.k8s.pods import workloads
 from prr.probes.repo.k8s.replicas import describe_replicas, replicas, scalers
 from prr.probes.repo.k8s.selectors import SelectorIndex
@@ -79,4 +79,4 @@ def run_budgets(repo: Repo, params: Params) -> list[Finding]:
     return settle(BUDGETS, manifests.errors, results, "no workload runs more than one replica")
 
 
-PROBES: tuple[RepoProbe, ...] = (RepoProbe(BUDGETS, selects_yaml, run_budgets, YAML_CANDIDATES),)
+PROBES: tuple[RepoProbe, ...] = (yaml_probe(BUDGETS, run_budgets),)

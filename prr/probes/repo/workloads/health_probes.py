@@ -7,7 +7,7 @@ from typing import Any
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, get, items, load, selects_yaml, templated
+from prr.probes.repo.k8s import get, items, load, templated, yaml_probe
 from prr.probes.repo.k8s.pods import Container, Workload, workloads
 from prr.probes.repo.k8s.selectors import SelectorIndex, service_index
 from prr.probes.repo.outcomes import fail, passed, settle
@@ -154,6 +154,6 @@ def run_liveness(repo: Repo, params: Params) -> list[Finding]:
 
 
 PROBES: tuple[RepoProbe, ...] = (
-    RepoProbe(READINESS, selects_yaml, run_readiness, YAML_CANDIDATES),
-    RepoProbe(LIVENESS, selects_yaml, run_liveness, YAML_CANDIDATES),
+    yaml_probe(READINESS, run_readiness),
+    yaml_probe(LIVENESS, run_liveness),
 )

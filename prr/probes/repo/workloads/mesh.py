@@ -7,7 +7,7 @@ from typing import Any
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, Resource, as_int, get, items, load, selects_yaml, templated
+from prr.probes.repo.k8s import Resource, as_int, get, items, load, templated, yaml_probe
 from prr.probes.repo.k8s.units import duration
 from prr.probes.repo.outcomes import fail, passed, settle
 
@@ -135,4 +135,4 @@ def run_mesh(repo: Repo, params: Params) -> list[Finding]:
     )
 
 
-PROBES: tuple[RepoProbe, ...] = (RepoProbe(MESH, selects_yaml, run_mesh, YAML_CANDIDATES),)
+PROBES: tuple[RepoProbe, ...] = (yaml_probe(MESH, run_mesh),)

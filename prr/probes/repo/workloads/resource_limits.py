@@ -7,7 +7,7 @@ from typing import Any
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, get, load, selects_yaml, templated
+from prr.probes.repo.k8s import get, load, templated, yaml_probe
 from prr.probes.repo.k8s.pods import workloads
 from prr.probes.repo.k8s.units import quantity
 from prr.probes.repo.outcomes import fail, passed, settle
@@ -72,4 +72,4 @@ def run_resources(repo: Repo, params: Params) -> list[Finding]:
     return settle(RESOURCES, manifests.errors, results, "no workload with containers")
 
 
-PROBES: tuple[RepoProbe, ...] = (RepoProbe(RESOURCES, selects_yaml, run_resources, YAML_CANDIDATES),)
+PROBES: tuple[RepoProbe, ...] = (yaml_probe(RESOURCES, run_resources),)

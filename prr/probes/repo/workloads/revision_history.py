@@ -7,7 +7,7 @@ from typing import Any
 
 from prr.domain.findings import Finding
 from prr.probes.api import Params, Repo, RepoProbe
-from prr.probes.repo.k8s import YAML_CANDIDATES, as_int, get, load, mapping, selects_yaml, templated
+from prr.probes.repo.k8s import as_int, get, load, mapping, templated, yaml_probe
 from prr.probes.repo.k8s.pods import Workload, workloads
 from prr.probes.repo.k8s.replicas import Replicas, replicas, scalers
 from prr.probes.repo.k8s.units import budget_value
@@ -85,4 +85,4 @@ def run_history(repo: Repo, params: Params) -> list[Finding]:
     return settle(HISTORY, manifests.errors, results, "no Deployment")
 
 
-PROBES: tuple[RepoProbe, ...] = (RepoProbe(HISTORY, selects_yaml, run_history, YAML_CANDIDATES),)
+PROBES: tuple[RepoProbe, ...] = (yaml_probe(HISTORY, run_history),)
