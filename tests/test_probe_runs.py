@@ -20,6 +20,7 @@ from prr.adapters.probe_cache import ProbeCache
 from prr.cli.render_probe import _counts, render_json
 from prr.domain.findings import Finding
 from prr.domain.text import printable
+from prr.probes.repo import family_of
 from prr.workflow import repo_runs
 from prr.workflow.probing import ProbeReport, probe_repository
 
@@ -160,6 +161,23 @@ def test_probes_whose_test_ignores_their_parameters_share_one_selection_and_work
     assert dashboards == [["dashboards-valid", "dashboard-golden-signals"]]  # their parameters differ
     runbooks = [group for group in groups if {"runbook-present", "rollback-documented"} & set(group)]
     assert len(runbooks) == 2  # these select by their `paths` parameters, which differ
+
+
+def test_a_probe_familys_groups_are_one_task_for_one_process_where_its_memos_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks: list[list[str]] = []
+    fork = repo_runs.map_forked
+
+    def spied(ordered: Any, work: Any, workers: int) -> Any:
+        tasks.extend([call.probe for group in task for call in group] for task in ordered)
+        return fork(ordered, work, workers)
+
+    monkeypatch.setattr(repo_runs, "map_forked", spied)
+    probe(monorepo(tmp_path), cache=None)
+    alerting = [task for task in tasks if "alert-rules-sound" in task]
+    assert alerting and set(alerting[0]) == {"alerts-have-runbooks", "alert-rules-sound", "alerts-page-a-human"}
+    assert len(tasks) == len({family_of(task[0]) for task in tasks}) > 1  # one task per family, shared out
 
 
 @pytest.mark.parametrize(

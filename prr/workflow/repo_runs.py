@@ -35,6 +35,7 @@ from prr.adapters.snapshot_view import READ, Derived, SnapshotView
 from prr.domain.findings import Finding, Outcome
 from prr.domain.text import printable
 from prr.probes.api import RepoProbe
+from prr.probes.repo import family_of
 from prr.workflow.forked import map_forked
 
 UNAVAILABLE = "object not available"  # a partial clone may fetch it later: such runs are not stored
@@ -114,10 +115,23 @@ def run_calls(
         groups.setdefault(Selector.key_of(probe, call.params), []).append(call)
     selector = Selector(snapshot, cache)
 
-    def answer(group: list[RepoCall]) -> tuple[list[_Answer], list[str]]:
-        return _answer(snapshot, group, cache, probes(), selector, started, chosen)
+    def answer(task: list[list[RepoCall]]) -> tuple[list[_Answer], list[str]]:
+        answers, notes = [], []
+        for group in task:
+            found, problems = _answer(snapshot, group, cache, probes(), selector, started, chosen)
+            answers += found
+            notes += problems
+        return answers, notes
 
-    ordered = sorted(groups.values(), key=lambda group: -len(group) * _weight(snapshot, probes(), group, chosen))
+    # One task per probe family: a family's probes share what they parse (the alert rule
+    # files, the manifests), which only helps inside one process. The heaviest go first.
+    tasks: dict[str, list[tuple[list[RepoCall], int]]] = {}
+    for group in groups.values():
+        weight = len(group) * _weight(snapshot, probes(), group, chosen)
+        tasks.setdefault(family_of(group[0].probe), []).append((group, weight))
+    ordered = [
+        [group for group, _ in task] for task in sorted(tasks.values(), key=lambda task: -sum(w for _, w in task))
+    ]
     worth_forking = bool(ordered) and len(snapshot.listing) >= FORK_FROM_FILES
     for answers, notes in map_forked(ordered, answer, workers if worth_forking else 1):
         for found in answers:

@@ -34,6 +34,12 @@ FAMILIES: Mapping[str, tuple[str, ...]] = {
 _FAMILY_OF = {probe: family for family, probes in FAMILIES.items() for probe in probes}
 
 
+def family_of(probe_id: str) -> str:
+    """The family module answering PROBE_ID (the id itself for a probe of no family: a
+    test's own)."""
+    return _FAMILY_OF.get(probe_id, probe_id)
+
+
 class _Probes(Mapping[str, RepoProbe]):
     """Every repository probe by id, its family imported on first lookup."""
 
