@@ -62,6 +62,15 @@ def test_the_family_table_names_exactly_the_probes_each_family_module_implements
         assert all(REPOSITORY_PROBES[probe.id] is probe for probe in module.PROBES)
 
 
+def test_probes_over_the_yaml_manifests_share_one_selection_whatever_their_parameters() -> None:
+    from prr.probes.repo import REPOSITORY_PROBES
+    from prr.probes.repo.k8s import selects_yaml
+
+    over_yaml = [probe for probe in REPOSITORY_PROBES.values() if probe.selects is selects_yaml]
+    assert len(over_yaml) >= 9
+    assert not [probe.id for probe in over_yaml if probe.selects_by_params]  # made by yaml_probe
+
+
 def test_a_probe_imports_its_own_family_only() -> None:
     script = (
         "import json, sys; from prr.probes.repo import REPOSITORY_PROBES; REPOSITORY_PROBES['runbook-present']; "
