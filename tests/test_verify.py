@@ -282,6 +282,25 @@ def test_the_service_config_may_raise_the_number_of_signers_but_never_lower_it(t
     assert [r.failures for r in result] == [("signed by 1 distinct signer; tier 3 needs 2",)]
 
 
+def test_an_unreadable_service_config_at_the_reviewed_commit_is_noted_and_sets_no_policy(tmp_path: Path) -> None:
+    repo, record = reviewed_repo(tmp_path, tier=3)
+    reviewed = git(repo, "rev-parse", "HEAD").strip()
+    config = repo / ".prr" / "config.toml"
+    config.write_text(config.read_text() + "\n[servce]\nsignoff = 2\n")  # a typo: nothing under .prr/ is source
+    git(repo, "commit", "-qam", "a broken config")
+    broken = git(repo, "rev-parse", "HEAD").strip()
+    record.write_bytes(record.read_bytes().replace(reviewed.encode(), broken.encode()))  # reviewed there instead
+    keyring = keys(tmp_path, "alice@example.com")
+    sign_all(record, keyring)
+    commit_all(repo)
+    [result] = verify(repo, VerifyOptions(allowed_signers=allowed(tmp_path, keyring))).results
+    assert result.status is RecordStatus.VALID  # the launch pack's one signer at tier 3
+    assert result.notes == (
+        "the service config at the reviewed commit is unreadable (.prr/config.toml:7:1: unknown table or key "
+        "'servce' (prr reads only [service])): the pack's sign-off applies",
+    )
+
+
 def test_in_a_monorepo_only_the_services_own_files_and_its_evidence_make_its_review_stale(tmp_path: Path) -> None:
     codeowners = {".github/CODEOWNERS": "/services/api/ @acme/payments\n"}
     repo, record = reviewed_repo(tmp_path, tier=3, service="services/api", shared=codeowners)

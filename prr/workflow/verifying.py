@@ -136,7 +136,7 @@ class Checker:
         self.objects, self.commit, self.service = objects, commit, service
         self.trust, self.packs, self.now = trust, packs, now
         self._current_tree: str | None = None
-        self._signoffs: dict[tuple[str, str], int] = {}
+        self._signoffs: dict[tuple[str, str], tuple[int, str]] = {}
         self._source_trees: dict[tuple[str, str], str] = {}  # a thousand records of one commit: one tree
 
     def check(self, name: str, files: list[FileAt]) -> Verification:
@@ -206,13 +206,17 @@ class Checker:
         signatures = examined.signatures
         failures = [*examined.placement, *unbound, *examined.binding]
         failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
+        notes = examined.notes
         if examined.signoff is not None:
-            required = max(examined.signoff, self._configured_signoff(record))
+            configured, unread = self._configured_signoff(record)
+            required = max(examined.signoff, configured)
             problem = signoff_problem(
                 required, [(s.principal, s.fingerprint) for s in signatures if s.valid], record.service.tier
             )
             if problem:
                 failures.append(problem)
+            if unread and not unbound:  # (a reviewed commit that is not there is a failure already)
+                notes = (*notes, unread)
         return Verification(
             examined.path,
             record,
@@ -220,22 +224,24 @@ class Checker:
             tuple(failures),
             expired=self.now >= record.expires,
             changed=() if unbound else tuple(self._changed(record)),
-            notes=examined.notes,
+            notes=notes,
         )
 
-    def _configured_signoff(self, record: Record) -> int:
+    def _configured_signoff(self, record: Record) -> tuple[int, str]:
         """The service config's `signoff` at the reviewed commit: it may raise the pack's
-        number, never lower it (the repository is not trusted to relax its own policy)."""
+        number, never lower it (the repository is not trusted to relax its own policy);
+        and a note when that config could not be read, so only the pack's number applied."""
         key = (record.subject.commit, record.subject.service_folder)
         if key not in self._signoffs:  # a thousand records of one commit read its config once
             self._signoffs[key] = self._read_signoff(*key)
         return self._signoffs[key]
 
-    def _read_signoff(self, commit: str, folder: str) -> int:
+    def _read_signoff(self, commit: str, folder: str) -> tuple[int, str]:
         try:
-            return committed_config(self.objects, commit, folder).signoff or 0
-        except InputError:
-            return 0  # an unreadable config sets no policy; the commit problem is reported elsewhere
+            return committed_config(self.objects, commit, folder).signoff or 0, ""
+        except InputError as exc:  # an unreadable config sets no policy, and the auditor is told
+            why = exc.lines()[0]
+            return 0, f"the service config at the reviewed commit is unreadable ({why}): the pack's sign-off applies"
 
     def _placement(self, record: Record, name: str) -> list[str]:
         """A record copied into another folder or service is a replay, not a review."""
