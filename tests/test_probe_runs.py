@@ -8,6 +8,8 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -204,8 +206,34 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, damage: Callable[[bytes
     assert again.notes == cold.notes
 
 
+def _packed(*positions: int) -> bytes:
+    """Positions as the cache keeps them: little-endian unsigned 32-bit numbers."""
+    numbers = array("I", positions)
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
 def _signed(body: bytes) -> bytes:
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+@pytest.mark.parametrize(
+    ("stored", "size"),
+    [
+        (b"another-key\n" + _packed(1, 2), 10),  # written for another call
+        (b"k\n" + _packed(2, 1), 10),  # not ascending
+        (b"k\n" + _packed(1, 10), 10),  # past the listing
+        (b"k\n" + _packed(1, 2)[:-1], 10),  # torn mid-number
+    ],
+)
+def test_remembered_positions_that_do_not_fit_are_a_miss(tmp_path: Path, stored: bytes, size: int) -> None:
+    cache = ProbeCache(tmp_path / "cache")
+    assert cache.put_positions("k", [0, 3, 9]) is None
+    assert cache.get_positions("k", 10) == [0, 3, 9]
+    [entry] = (tmp_path / "cache").rglob("*.json")
+    entry.write_bytes(_signed(stored))
+    assert cache.get_positions("k", size) is None
 
 
 def test_an_unwritable_cache_costs_a_note_not_the_review(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ Selections are remembered by the listing's shape (its paths: a content-only chan
 the same files) and, in a large repository, per folder by tree id (prr.adapters.selection);
 and what each probe call derived from each file (`Repo.derived`) per path and blob id.
 
-Entries are JSON behind a SHA-256 of their content, written by rename: a torn, truncated
-or foreign entry is a miss, never an error or a wrong answer."""
+Entries are JSON (remembered positions: packed numbers) behind a SHA-256 of their content,
+written by rename: a torn, truncated or foreign entry is a miss, never an error or a wrong
+answer."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 from prr.adapters.tree_listing import fits
 from prr.domain.findings import Finding
 from prr.format.findings_json import findings_from_rows, findings_to_rows
+
+_POSITION = array("I")  # little-endian unsigned 32-bit positions, whatever this machine's order
 
 if TYPE_CHECKING:
     from prr.adapters.selection import Folders
@@ -59,7 +64,7 @@ class ProbeCache:
         self.scopes = folder / "scopes-v1"
         self.selections = folder / "selections-v1"
         self.derivations = folder / "derived-v1"
-        self.shapes = folder / "selected-v1"
+        self.shapes = folder / "selected-v2"
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -113,15 +118,24 @@ class ProbeCache:
 
     def get_positions(self, key: str, size: int) -> list[int] | None:
         """The positions a probe call selected in a listing of `size` paths of one shape
-        (see Listing.shape): stored under this very key, ascending, inside the listing."""
-        data = _read(self.shapes, key)
-        if not isinstance(data, dict) or data.get("key") != key:
+        (see Listing.shape): stored under this very key, ascending, inside the listing.
+        Packed as 32-bit numbers, not JSON: a warm monorepo run reads 28 of them, of up
+        to 30,000 positions each, and parsing them as JSON took a fifth of its time."""
+        body = _read_body(self.shapes, key)
+        if body is None:
+            return None
+        stored, _, packed = body.partition(b"\n")
+        if stored != key.encode() or len(packed) % _POSITION.itemsize:
             return None  # an entry written for another key must not hand a probe its files
-        positions = data.get("positions")
-        return positions if isinstance(positions, list) and fits(positions, size) else None
+        positions = array(_POSITION.typecode, packed) if sys.byteorder == "little" else _swapped(packed)
+        listed = positions.tolist()
+        return listed if fits(listed, size) else None
 
     def put_positions(self, key: str, positions: list[int]) -> str | None:
-        return _write(self.shapes, key, {"key": key, "positions": positions})
+        packed = array(_POSITION.typecode, positions)
+        if sys.byteorder != "little":
+            packed.byteswap()
+        return _write_body(self.shapes, key, key.encode() + b"\n" + packed.tobytes())
 
     def get_derived(self, key: str) -> Derived | None:
         """What one probe call derived per file last time (see SnapshotView.derived)."""
@@ -142,12 +156,8 @@ class ProbeCache:
 
 def _read(folder: Path, key: str) -> Any:
     """The entry's data, or None when it is missing, unreadable or damaged."""
-    try:
-        raw = (folder / key[:2] / f"{key}.json").read_bytes()
-    except OSError:
-        return None
-    check, _, body = raw.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != check:
+    body = _read_body(folder, key)
+    if body is None:
         return None
     try:
         return json.loads(body)
@@ -155,9 +165,28 @@ def _read(folder: Path, key: str) -> Any:
         return None
 
 
+def _read_body(folder: Path, key: str) -> bytes | None:
+    """The entry's bytes behind their checksum, or None when missing, unreadable or damaged."""
+    try:
+        raw = (folder / key[:2] / f"{key}.json").read_bytes()
+    except OSError:
+        return None
+    check, _, body = raw.partition(b"\n")
+    return body if hashlib.sha256(body).hexdigest().encode() == check else None
+
+
+def _swapped(packed: bytes) -> array[int]:
+    positions = array(_POSITION.typecode, packed)
+    positions.byteswap()
+    return positions
+
+
 def _write(folder: Path, key: str, data: Any) -> str | None:
     # ASCII escapes: a non-UTF-8 path (kept as surrogate escapes) round-trips exactly.
-    body = json.dumps(data, separators=(",", ":")).encode()
+    return _write_body(folder, key, json.dumps(data, separators=(",", ":")).encode())
+
+
+def _write_body(folder: Path, key: str, body: bytes) -> str | None:
     target = folder / key[:2] / f"{key}.json"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
