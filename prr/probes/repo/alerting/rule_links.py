@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prr.probes.api import Repo, RepoFile, in_service
+from prr.probes.api import Repo, RepoFile
 from prr.probes.repo.alerting import rules
 from prr.probes.repo.alerting.yaml_nodes import Problem
 
@@ -39,26 +39,17 @@ def runbook_link(rule: rules.Rule, annotation: str) -> tuple[str, str | None]:
 def scan_links(repo: Repo, annotation: str) -> rules.RuleScan[LinkedRule]:
     """The service's alert rules with their runbook annotation, in the order scan_rules
     gives them, and the same unreadable, malformed and templated files."""
-    scan: rules.RuleScan[LinkedRule] = rules.RuleScan()
     kind = f"alert-rule-links-v1:{annotation}"
-    for file in repo.files():
-        path = file.path
-        if not in_service(repo, path) or not rules.rule_candidate(path):
-            continue
-        found = repo.derived(kind, path, lambda text, file=file: _links_in(file, text, annotation))
+
+    def read(file: RepoFile) -> rules.FileRules[LinkedRule] | None:
+        found = repo.derived(kind, file.path, lambda text: _links_in(file, text, annotation))
         if found is None:
-            if rules.unreadable_rule_file(path):
-                scan.unreadable.append(path)
-            continue
-        if found["templated"]:
-            scan.templated.append(path)
-            continue
-        if found["problem"] is not None:
-            scan.malformed.append(Problem(*found["problem"]))
-        scan.rules.extend(LinkedRule(path, line, name, key, link) for line, name, key, link in found["rules"])
-        if found["rules"]:
-            scan.files.append(path)
-    return scan
+            return None
+        problem = None if found["problem"] is None else Problem(*found["problem"])
+        linked = [LinkedRule(file.path, line, name, key, link) for line, name, key, link in found["rules"]]
+        return rules.FileRules(linked, problem, found["templated"])
+
+    return rules.scan_files(repo, read)
 
 
 def _links_in(file: RepoFile, text: str, annotation: str) -> dict[str, Any]:

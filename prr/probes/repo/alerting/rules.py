@@ -4,14 +4,14 @@ that embed a rule file are found too); and what to report when none could be rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from prr.domain.findings import Finding, Outcome
-from prr.probes.api import Repo, finding, in_service, unreadable
+from prr.probes.api import Repo, RepoFile, finding, in_service, unreadable
 from prr.probes.registry import PROBES as SPECS
 from prr.probes.repo.alerting.yaml_nodes import (
     YAML_SUFFIXES,
@@ -96,23 +96,23 @@ def _rules_in(root: Node, source: Source, seen: set[int]) -> Iterator[Rule]:
 
 
 @dataclass(frozen=True)
-class FileRules:
-    rules: list[Rule]
+class FileRules(Generic[R]):
+    rules: list[R]
     problem: Problem | None
     templated: bool  # a Helm or Jinja template: its rules are not read
 
 
 # Per blob and path (a Rule says where it is): alert-rules-sound and alerts-have-runbooks
 # compose each rule file once between them (composing YAML dominates both).
-_MEMO: BlobMemo[FileRules] = BlobMemo(8 * 1024 * 1024)
+_MEMO: BlobMemo[FileRules[Rule]] = BlobMemo(8 * 1024 * 1024)
 
 
-def file_rules(path: str, blob: str | None, text: str) -> FileRules:
+def file_rules(path: str, blob: str | None, text: str) -> FileRules[Rule]:
     """The alert rules in one file's text (none when it does not look like a rule file)."""
     return _MEMO.made(blob, path, lambda: _file_rules(path, text), lambda _: len(text))
 
 
-def _file_rules(path: str, text: str) -> FileRules:
+def _file_rules(path: str, text: str) -> FileRules[Rule]:
     if not _mentions_rules(text):
         return FileRules([], None, False)
     loaded = load_with_embedded(path, text, ("groups:", "rules:"))
@@ -130,17 +130,27 @@ def unreadable_rule_file(path: str) -> bool:
 
 def scan_rules(repo: Repo) -> RuleScan[Rule]:
     """The alert rules in the service's rule files."""
-    scan: RuleScan[Rule] = RuleScan()
+
+    def read(file: RepoFile) -> FileRules[Rule] | None:
+        text = repo.text(file.path)
+        return None if text is None else file_rules(file.path, file.blob, text)
+
+    return scan_files(repo, read)
+
+
+def scan_files(repo: Repo, read: Callable[[RepoFile], FileRules[R] | None]) -> RuleScan[R]:
+    """What READ finds in each of the service's rule candidates (None: the file could not
+    be read), gathered as one scan: rules, malformed and templated files, unreadable ones."""
+    scan: RuleScan[R] = RuleScan()
     for file in repo.files():
         path = file.path
         if not in_service(repo, path) or not rule_candidate(path):
             continue
-        text = repo.text(path)
-        if text is None:
+        found = read(file)
+        if found is None:
             if unreadable_rule_file(path):
                 scan.unreadable.append(path)
             continue
-        found = file_rules(path, file.blob, text)
         if found.templated:
             scan.templated.append(path)
             continue
