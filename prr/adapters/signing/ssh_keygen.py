@@ -16,14 +16,17 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from prr.adapters.files import read_capped
-from prr.adapters.signing.ssh_pubkey import PublicKey, parse_public_key, public_key_of_private
+from prr.adapters.signing.ssh_pubkey import (
+    PublicKey,
+    parse_public_key,
+    public_key_of_private_file,
+    read_public_key_file,
+)
 from prr.adapters.signing.sshsig import NAMESPACE, SignatureError, parse_signature
 from prr.domain.errors import InputError, ToolError
 
 LITERAL_KEY = "key::"  # git's user.signingkey form: "key::ssh-ed25519 AAAA..."
 _TIMEOUT = 60.0  # seconds, for everything but signing (which may wait for a passphrase or a touch)
-_KEY_FILE_LIMIT = 64 * 1024  # a key file is a few kilobytes
 _CHATTER = frozenset({"Signing data on standard input"})
 
 
@@ -144,21 +147,12 @@ def _public_half(key_file: Path) -> PublicKey | None:
     a passphrase: a .pub file, the .pub beside a private key, or the public part an
     OpenSSH private key file keeps in the clear. None when none says (ssh-keygen then
     signs all the same; only the touch request is not announced)."""
-    if key_file.name.endswith(".pub"):
-        candidates = [key_file]
-    else:
-        candidates = [key_file.with_name(key_file.name + ".pub"), key_file]
-    for candidate in filter(Path.is_file, candidates):  # never a FIFO: opening one would wait
-        try:
-            text = read_capped(candidate, _KEY_FILE_LIMIT).decode("utf-8")
-        except (OSError, InputError, UnicodeDecodeError):
-            continue  # not readable as text: the next candidate, or no announcement
-        found = public_key_of_private(text)
-        if found is None:
-            with contextlib.suppress(ValueError):  # not a public key line either
-                found = parse_public_key(text.strip())
-        if found is not None:
-            return found
+    public = key_file if key_file.name.endswith(".pub") else key_file.with_name(key_file.name + ".pub")
+    if public.is_file():  # never a FIFO: opening one would wait
+        with contextlib.suppress(InputError):  # not a public key: the private key may say
+            return read_public_key_file(public)
+    if public != key_file and key_file.is_file():
+        return public_key_of_private_file(key_file)
     return None
 
 

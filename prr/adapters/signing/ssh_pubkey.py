@@ -239,6 +239,15 @@ def public_key_of_private(text: str) -> PublicKey | None:
         return None
 
 
+def public_key_of_private_file(path: Path) -> PublicKey | None:
+    """`public_key_of_private` for the file at PATH; None when it cannot be read."""
+    try:
+        data = read_capped(path, _KEY_FILE_LIMIT)
+    except InputError:
+        return None
+    return public_key_of_private(data.decode("utf-8", "replace"))
+
+
 def _parse_blob(blob: bytes) -> tuple[str, Certificate | None]:
     reader = WireReader(blob, "public key")
     algorithm = reader.text("key type")
