@@ -30,8 +30,6 @@ from prr.adapters.tree_listing import fits
 from prr.domain.findings import Finding
 from prr.format.findings_json import findings_from_rows, findings_to_rows
 
-_POSITION = array("I")  # little-endian unsigned 32-bit positions, whatever this machine's order
-
 if TYPE_CHECKING:
     from prr.adapters.selection import Folders
     from prr.adapters.snapshot_view import Derived
@@ -120,22 +118,18 @@ class ProbeCache:
         """The positions a probe call selected in a listing of `size` paths of one shape
         (see Listing.shape): stored under this very key, ascending, inside the listing.
         Packed as 32-bit numbers, not JSON: a warm monorepo run reads 28 of them, of up
-        to 30,000 positions each, and parsing them as JSON took a fifth of its time."""
+        to 30,000 positions each, and packed ones read in less than half the time."""
         body = _read_body(self.shapes, key)
         if body is None:
             return None
         stored, _, packed = body.partition(b"\n")
-        if stored != key.encode() or len(packed) % _POSITION.itemsize:
+        if stored != key.encode() or len(packed) % 4:  # whole 32-bit numbers
             return None  # an entry written for another key must not hand a probe its files
-        positions = array(_POSITION.typecode, packed) if sys.byteorder == "little" else _swapped(packed)
-        listed = positions.tolist()
-        return listed if fits(listed, size) else None
+        positions = _numbers(packed).tolist()
+        return positions if fits(positions, size) else None
 
     def put_positions(self, key: str, positions: list[int]) -> str | None:
-        packed = array(_POSITION.typecode, positions)
-        if sys.byteorder != "little":
-            packed.byteswap()
-        return _write_body(self.shapes, key, key.encode() + b"\n" + packed.tobytes())
+        return _write_body(self.shapes, key, key.encode() + b"\n" + _numbers(positions).tobytes())
 
     def get_derived(self, key: str) -> Derived | None:
         """What one probe call derived per file last time (see SnapshotView.derived)."""
@@ -175,10 +169,13 @@ def _read_body(folder: Path, key: str) -> bytes | None:
     return body if hashlib.sha256(body).hexdigest().encode() == check else None
 
 
-def _swapped(packed: bytes) -> array[int]:
-    positions = array(_POSITION.typecode, packed)
-    positions.byteswap()
-    return positions
+def _numbers(values: bytes | list[int]) -> array[int]:
+    """Unsigned 32-bit numbers, from (or to be written as) little-endian bytes, whatever
+    this machine's order."""
+    numbers = array("I", values)
+    if sys.byteorder != "little":
+        numbers.byteswap()
+    return numbers
 
 
 def _write(folder: Path, key: str, data: Any) -> str | None:
