@@ -2,12 +2,12 @@
 pure functions of blobs already in memory, so forked workers need nothing sent to them.
 
 The parent and its children take task numbers from one pipe (heaviest first, as the
-caller orders them), so a slow task never holds the others back; a child writes its
-results to an unlinked temporary file, so it never waits for the parent to read, and
-the parent reads what is ready between its own tasks, so unpickling a thousand results
-is not left to do alone at the end. A task
-whose result does not come back (a child killed, a result that cannot be pickled) is
-run again by the parent: forking only ever costs time, never an answer."""
+caller orders them), so a slow task never holds the others back. A child writes its
+results to an unlinked temporary file, so it never waits for the parent to read; the
+parent reads what is ready between its own tasks, so unpickling a thousand results is
+not left to do alone at the end. A task whose result does not come back (a child
+killed, a result that cannot be pickled) is run again by the parent: forking only ever
+costs time, never an answer."""
 
 from __future__ import annotations
 

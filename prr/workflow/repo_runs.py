@@ -13,9 +13,10 @@ Cheapest answer first:
    stored under that key. What it derived per file (`Repo.derived`) and which files it
    read whole are stored too: when it runs again after a change, it is answered from
    what it derived from unchanged files, and only what it will read is fetched.
-Steps 2 and 3 go by selection, the heaviest first, on several cores when the caller
-allows (see prr.workflow.forked): selecting, fetching and probing a big repository all
-take CPU. The findings and notes are the same whichever way they were found."""
+Steps 2 and 3 go by probe family (whose probes share what they parse), the heaviest
+first, on several cores when the caller allows (see prr.workflow.forked): selecting,
+fetching and probing a big repository all take CPU. The findings and notes are the same
+whichever way they were found."""
 
 from __future__ import annotations
 
