@@ -77,6 +77,28 @@ def test_many_records_in_parallel_read_exactly_as_in_one_process(
     assert "signature does not match the message" in broken
 
 
+def test_records_examined_elsewhere_come_back_as_heads_and_are_read_whole_when_asked(
+    many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, allowed_signers = many
+    options = VerifyOptions(allowed_signers=allowed_signers)
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)
+    alone = verify(repo, options).results
+    monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", SHARED)
+    monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
+    examined = []
+    share_out = verify_parallel._share_out
+    monkeypatch.setattr(
+        verify_parallel, "_share_out", lambda job, workers: examined.extend(found := share_out(job, workers)) or found
+    )
+    together = verify(repo, options).results
+    from_workers = [one for chunk in examined for one in chunk if one.record is None]  # the parent examines some
+    assert from_workers and all(one.head is not None for one in from_workers)
+    assert [v.head for v in together] == [v.head for v in alone]
+    assert [v.record for v in together] == [v.record for v in alone]
+    assert all(v.record is not None and v.head == v.record.head() for v in together)
+
+
 def test_a_worker_that_dies_costs_nothing_but_time(many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     repo, allowed_signers = many
     monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", RECORDS + 1)

@@ -30,7 +30,7 @@ def render_text(report: VerifyReport) -> str:
 def describe(result: Verification) -> list[str]:
     """A record's status line and its reasons, for text output."""
     lines = [f"{result.path}: {result.status.value}"]
-    record = result.record
+    record = result.head
     if record is not None:
         verdict = "ready" if record.verdict.ready else "not ready"
         lines.append(
@@ -61,7 +61,7 @@ def render_json(report: VerifyReport) -> dict[str, Any]:
 
 
 def as_json(result: Verification) -> dict[str, Any]:
-    record = result.record
+    record = result.head
     return {
         "path": result.path,
         "status": result.status.value,

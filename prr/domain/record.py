@@ -149,3 +149,35 @@ class Record:
     items: tuple[RecordItem, ...] = ()
     waivers: tuple[WaiverRef, ...] = ()
     format: str = RECORD_FORMAT
+
+    def head(self) -> RecordHead:
+        return RecordHead(
+            self.id,
+            self.created,
+            self.expires,
+            self.subject,
+            self.checklist,
+            self.service,
+            self.verdict,
+            frozenset(
+                {e.path for item in self.items for f in item.findings for e in f.evidence if e.path}
+                | {loc.path for item in self.items for f in item.findings for loc in f.locations}
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class RecordHead:
+    """A record without its items and waivers: what is reported of every verified record,
+    and what tells whether later commits made it stale. A worker process verifying
+    records hands back this, not the whole record, which costs more to pass between
+    processes than the signature check costs to run."""
+
+    id: str
+    created: dt.datetime
+    expires: dt.datetime
+    subject: Subject
+    checklist: ChecklistRef
+    service: ServiceRef
+    verdict: VerdictRef
+    cited: frozenset[str]  # every path the findings cite, as evidence or as a location

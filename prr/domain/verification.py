@@ -5,10 +5,12 @@ Every failure is kept as one line, so an auditor sees all reasons, not the first
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
-from prr.domain.record import Record
+from prr.domain.record import Record, RecordHead
 
 
 class RecordStatus(StrEnum):
@@ -33,12 +35,19 @@ class SignatureResult:
 @dataclass(frozen=True)
 class Verification:
     path: str  # repository-relative path of record.toml
-    record: Record | None  # None when the file could not be read as a record
+    head: RecordHead | None  # None when the file could not be read as a record
     signatures: tuple[SignatureResult, ...] = ()
     failures: tuple[str, ...] = ()  # each reason the record is invalid
     expired: bool = False
     changed: tuple[str, ...] = ()  # paths changed since the reviewed commit, at the ref verified
     notes: tuple[str, ...] = field(default=())  # facts worth showing that are not failures
+    read: Callable[[], Record] | None = field(default=None, repr=False, compare=False)  # the whole record
+
+    @cached_property
+    def record(self) -> Record | None:
+        """The whole record, with its items and waivers; read when first asked for, as a
+        record verified in another process is not passed back whole (see RecordHead)."""
+        return self.read() if self.head is not None and self.read is not None else None
 
     @property
     def status(self) -> RecordStatus:

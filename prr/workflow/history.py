@@ -44,7 +44,7 @@ def history(path: Path, options: VerifyOptions) -> list[LogEntry]:
             files = opened.folders(commit)[name] if removed else current[name]
             result = opened.checker.check(name, files)
             entries.append(LogEntry(result, commit, removed, _expiring(result, now)))
-    return sorted(entries, key=lambda e: e.verification.record.created if e.verification.record else now, reverse=True)
+    return sorted(entries, key=lambda e: e.verification.head.created if e.verification.head else now, reverse=True)
 
 
 def _expiring(result: Verification, now: dt.datetime) -> tuple[WaiverRef, ...]:

@@ -186,15 +186,19 @@ def _newest_record(
         verify_options = VerifyOptions(
             commit, options.allowed_signers, options.revoked, options.repository_signers, now=now
         )
-        found = [(v.record, RecordState(v.status.value)) for v in verify(path, verify_options).results]
+        results = verify(path, verify_options).results
+        unreadable = any(v.head is None for v in results)
+        verified = [(v.head, v) for v in results if v.head is not None and v.head.checklist.id == checklist]
+        if verified:  # chosen by its head: only that record is read whole
+            _, newest = max(verified, key=lambda pair: (pair[0].created, pair[0].id))
+            return newest.record, RecordState(newest.status.value)
     else:
-        found = [(record, RecordState.UNVERIFIED) for record in _committed_records(path, commit)]
-    readable = [(r, state) for r, state in found if r is not None and r.checklist.id == checklist]
-    if readable:
-        return max(readable, key=lambda pair: (pair[0].created, pair[0].id))
-    if any(r is None for r, _ in found):
-        return None, RecordState.INVALID
-    return None, RecordState.NONE
+        records = _committed_records(path, commit)
+        unreadable = None in records
+        readable = [r for r in records if r is not None and r.checklist.id == checklist]
+        if readable:
+            return max(readable, key=lambda r: (r.created, r.id)), RecordState.UNVERIFIED
+    return None, RecordState.INVALID if unreadable else RecordState.NONE
 
 
 def _committed_records(path: Path, commit: str) -> list[Record | None]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from prr.adapters.git_objects import FileAt, GitObjects
 from prr.adapters.source_tree import PRR_FOLDER, source_tree_of
 from prr.domain.errors import InputError
-from prr.domain.record import Record
+from prr.domain.record import Record, RecordHead
 from prr.domain.verification import SignatureResult, Verification, signoff_problem
 from prr.format.record_toml import loads
 from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
@@ -60,17 +60,23 @@ class VerifyReport:
 
 @dataclass(frozen=True)
 class Examined:
-    """One record folder as far as it can be checked without git (`Checker.examine`);
-    picklable, as worker processes return it."""
+    """One record folder as far as it can be checked without git (`Checker.examine`).
+    Worker processes return it pickled, without the whole record: the process that
+    asked reads that again from the blob, if and when it is wanted."""
 
     path: str  # repository-relative path of record.toml
-    record: Record | None  # None when it could not be read as a record
+    blob: str  # its blob id
+    head: RecordHead | None  # None when it could not be read as a record
+    record: Record | None = None  # the whole record, in the process that read it
     unreadable: tuple[str, ...] = ()  # why not
     placement: tuple[str, ...] = ()  # failures: the record's folder and service
     binding: tuple[str, ...] = ()  # failures: checklist, items, verdict
     signatures: tuple[SignatureResult, ...] = ()
     signoff: int | None = None  # distinct signers the pack asks at the tier; None when the pack is unusable
     notes: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict[str, object]:
+        return self.__dict__ | {"record": None}
 
 
 def verify(path: Path, options: VerifyOptions) -> VerifyReport:
@@ -178,16 +184,19 @@ class Checker:
         base = posixpath.join(self.service, RECORDS, name)
         record_path = f"{base}/{RECORD_FILE}"
         by_path = {f.path: f for f in files}
-        data = self.objects.blob(by_path[record_path].oid, record_path, MAX_RECORD_BYTES)
+        blob = by_path[record_path].oid
+        data = self.objects.blob(blob, record_path, MAX_RECORD_BYTES)
         try:
             record = loads(data, record_path)
         except InputError as exc:
-            return Examined(record_path, None, unreadable=tuple(exc.lines()))
+            return Examined(record_path, blob, None, unreadable=tuple(exc.lines()))
         pack, bound = binding_failures(record, self.packs)
         notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
         notes += [f"{f.path}: not a signature file (ignored)" for f in files if _stray(f.path, base, record_path)]
         return Examined(
             record_path,
+            blob,
+            record.head(),
             record,
             placement=tuple(self._placement(record, name)),
             binding=tuple(bound),
@@ -199,7 +208,7 @@ class Checker:
     def finish(self, examined: Examined) -> Verification:
         """The verification, adding what git must be asked: the reviewed commit and its
         tree, the service config's sign-off, what changed since."""
-        record = examined.record
+        record = examined.head
         if record is None:
             return Verification(examined.path, None, failures=examined.unreadable)
         unbound = self._subject(record)
@@ -225,9 +234,17 @@ class Checker:
             expired=self.now >= record.expires,
             changed=() if unbound else tuple(self._changed(record)),
             notes=notes,
+            read=self._reader(examined),
         )
 
-    def _configured_signoff(self, record: Record) -> tuple[int, str]:
+    def _reader(self, examined: Examined) -> Callable[[], Record]:
+        whole = examined.record
+        if whole is not None:
+            return lambda: whole
+        data = self.objects.blob(examined.blob, examined.path, MAX_RECORD_BYTES)  # read now: git closes after
+        return lambda: loads(data, examined.path)
+
+    def _configured_signoff(self, record: RecordHead) -> tuple[int, str]:
         """The service config's `signoff` at the reviewed commit: it may raise the pack's
         number, never lower it (the repository is not trusted to relax its own policy);
         and a note when that config could not be read, so only the pack's number applied."""
@@ -253,7 +270,7 @@ class Checker:
             failures.append(f"record is for service folder {record.subject.service_folder!r} but is kept in {where}")
         return failures
 
-    def _subject(self, record: Record) -> list[str]:
+    def _subject(self, record: RecordHead) -> list[str]:
         subject = record.subject
         if len(subject.commit) != len(self.commit):
             return [f"subject.object_format is {subject.object_format}, but this repository uses another"]
@@ -285,7 +302,7 @@ class Checker:
             )
         return results
 
-    def _changed(self, record: Record) -> list[str]:
+    def _changed(self, record: RecordHead) -> list[str]:
         """What changed since the review that the review depends on: for the whole
         repository every path outside `.prr/`; for a service folder of a monorepo, the
         paths inside that folder (outside its `.prr/`) and every file the review used as
@@ -296,11 +313,9 @@ class Checker:
             return []
         folder = record.subject.service_folder
         own = posixpath.join(folder, PRR_FOLDER) + "/"
-        evidence = {e.path for item in record.items for f in item.findings for e in f.evidence if e.path}
-        evidence |= {loc.path for item in record.items for f in item.findings for loc in f.locations}
         changed = self.objects.changed_paths(record.subject.commit, self.commit)
         inside = [p for p in changed if not p.startswith(own) and (not folder or p.startswith(folder + "/"))]
-        return inside + [p for p in changed if p in evidence and p not in inside]
+        return inside + [p for p in changed if p in record.cited and p not in inside]
 
 
 def committed_config(objects: GitObjects, commit: str, folder: str) -> ServiceConfig:
