@@ -238,6 +238,13 @@ def test_evidence_links_to_the_file_and_line_at_the_reviewed_commit_without_user
         no_secrets(text)
 
 
+def test_an_ssh_remote_links_evidence_to_the_forges_web_pages(tmp_path: Path) -> None:
+    data = report(reviewed_twice(tmp_path, remote="git@github.com:acme/payments.git").new)
+    commit = data.record.subject.commit
+    pointer = next(b for b in data.sections if b.id == "ownership").items[0].findings[0].pointers[0]
+    assert pointer.href == f"https://github.com/acme/payments/blob/{commit}/.github/CODEOWNERS#L3"
+
+
 def test_without_a_forge_remote_evidence_is_shown_as_path_line_at_the_short_commit(tmp_path: Path) -> None:
     scenario = reviewed_twice(tmp_path, remote=None)
     data = report(scenario.new)
@@ -255,14 +262,24 @@ def test_without_a_forge_remote_evidence_is_shown_as_path_line_at_the_short_comm
         ("https://gitlab.com/acme/group/payments.git", ("https://gitlab.com/acme/group/payments", "gitlab")),
         ("https://gitlab.example.com:8443/acme/payments", ("https://gitlab.example.com:8443/acme/payments", "gitlab")),
         ("https://github.example.com/acme/payments", ("https://github.example.com/acme/payments", "github")),
-        ("git@github.com:acme/payments.git", None),  # not an https URL
+        ("git@github.com:acme/payments.git", ("https://github.com/acme/payments", "github")),
+        (
+            "ssh://git@gitlab.example.com:2222/acme/group/payments.git",
+            ("https://gitlab.example.com/acme/group/payments", "gitlab"),
+        ),
+        ("github.com:acme/payments", ("https://github.com/acme/payments", "github")),
+        ("git@github.com:/etc/passwd", None),  # an absolute path, not owner/name
+        ("git@github.com:acme", None),
+        ("git@bitbucket.org:acme/payments.git", None),
+        ("ext::ssh -o ProxyCommand=x github.com:acme/payments", None),
+        ("file:///srv/git/payments.git", None),
         ("http://github.com/acme/payments", None),
         ("https://bitbucket.org/acme/payments", None),
         ("https://github.com/acme", None),  # not a repository
         ("repo", None),
     ],
 )
-def test_files_are_linked_only_on_github_and_gitlab_https_remotes(url: str, expected: object) -> None:
+def test_files_are_linked_only_on_github_and_gitlab_remotes(url: str, expected: object) -> None:
     assert forge_base(url) == expected
 
 

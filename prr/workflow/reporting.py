@@ -486,15 +486,28 @@ _FORGE_PATHS = {"github": "", "gitlab": "-/"}  # what comes between the reposito
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
+_SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!/)(.+)")  # git@github.com:acme/payments.git
+
+
 def forge_base(url: str) -> tuple[str, str] | None:
-    """(repository web address, "github" | "gitlab") for a GitHub or GitLab https URL of a
-    repository, without user info, query or `.git`; None for anything else."""
+    """(repository web address, "github" | "gitlab") for a GitHub or GitLab remote of a
+    repository: an https URL (without user info, query or `.git`), or an SSH one
+    (`git@host:owner/name.git`, `ssh://git@host[:port]/owner/name.git`), whose web
+    address is https on the same host. None for anything else."""
+    url = url.strip()
+    scp = _SCP_LIKE.fullmatch(url) if "://" not in url else None
+    if scp:
+        url = f"https://{scp[1]}/{scp[2]}"
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return None
     host = parts.netloc.rsplit("@", 1)[-1]
-    if parts.scheme != "https" or not _HOST.fullmatch(host):
+    if parts.scheme == "ssh":
+        host = host.split(":", 1)[0]  # the SSH port, not the web server's
+    elif parts.scheme != "https":
+        return None
+    if not _HOST.fullmatch(host):
         return None
     name = (parts.hostname or "").lower()
     kind = next((k for k in ("github", "gitlab") if name == f"{k}.com" or name.startswith(f"{k}.")), None)
