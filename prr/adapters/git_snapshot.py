@@ -14,7 +14,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from prr.adapters.tree_listing import (
     TreeEntry,
     kind_of,
     listing_of,
+    parse_content_changes,
     parse_ls_tree,
     parse_tree,
 )
@@ -72,6 +73,10 @@ class GitSnapshot:
         self._loaded: dict[str, tuple[bytes | None, str | None]] = {}  # oid -> (data, why skipped)
         self._trees: dict[str, list[tuple[str, str, str]]] = {}  # tree oid -> (mode, name, oid)
         self._listing: Listing | None = None
+        # The whole repository's listing at an earlier tree, if one is remembered: when only
+        # files' contents changed since, one diff-tree patches it (see `_whole`).
+        self.earlier: Callable[[], tuple[str, Listing] | None] = lambda: None
+        self.listed_in_full = False  # the listing came from `ls-tree`, not from the earlier one
 
     @classmethod
     def open(cls, path: Path, ref: str = "HEAD") -> GitSnapshot:
@@ -248,9 +253,13 @@ class GitSnapshot:
         data = found[2]
         return (None, "binary") if b"\0" in data[:8000] else (data, None)
 
+    def root_tree(self) -> str:
+        """The id of the commit's tree."""
+        return self._root()
+
     def _list(self) -> Listing:
         if not self.prefix:
-            return listing_of([("", self._ls_tree(self.commit))])
+            return self._whole()
         parts = [("", _listing([entry for entry in self._tree(self._root()) if entry[0] != TREE]))]
         for path in self._scoped():
             found = self._lookup(path)
@@ -258,6 +267,29 @@ class GitSnapshot:
                 mode, oid = found
                 parts.append((path, self._ls_tree(oid)) if mode == TREE else ("", _listing([(mode, path, oid)])))
         return listing_of(parts)
+
+    def _whole(self) -> Listing:
+        """The whole repository's listing: the earlier one patched when only contents
+        changed since (a warm re-run of a 100,000-file monorepo then reads one short
+        diff-tree rather than listing every file again); else listed in full."""
+        earlier = self.earlier()
+        if earlier is not None:
+            tree, listing = earlier
+            if tree == self._root():
+                return listing
+            try:
+                changed = parse_content_changes(
+                    self._git.run("diff-tree", "-r", "-z", "--no-renames", "--end-of-options", tree, self._root())
+                )
+            except GitFailed:
+                changed = None  # the earlier tree is gone (gc'd): list in full
+            except ValueError as exc:
+                raise ToolError(f"{self.top}: git diff-tree: {exc}") from None
+            patched = None if changed is None else listing.with_blobs(changed)
+            if patched is not None:
+                return patched
+        self.listed_in_full = True
+        return listing_of([("", self._ls_tree(self.commit))])
 
     def _ls_tree(self, tree: str) -> Listing:
         argv = ["ls-tree", "-r", "-z", "--full-tree", tree]

@@ -8,6 +8,7 @@ an unchanged tree is answered from the records without listing or hashing its fi
 Selections are remembered by the listing's shape (its paths: a content-only change selects
 the same files) and, in a large repository, per folder by tree id (prr.adapters.selection);
 and what each probe call derived from each file (`Repo.derived`) per path and blob id.
+The last whole-repository listing is kept per repository, for the next run to patch.
 
 Entries are JSON (remembered positions: packed numbers) behind a SHA-256 of their content,
 written by rename: a torn, truncated or foreign entry is a miss, never an error or a wrong
@@ -15,9 +16,11 @@ answer."""
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import sys
 import tempfile
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prr.adapters.tree_listing import fits
+from prr.adapters.tree_listing import EntryKind, Listing, fits
 from prr.domain.findings import Finding
 from prr.format.findings_json import findings_from_rows, findings_to_rows
 
@@ -63,6 +66,7 @@ class ProbeCache:
         self.selections = folder / "selections-v1"
         self.derivations = folder / "derived-v1"
         self.shapes = folder / "selected-v2"
+        self.listings = folder / "listings-v1"
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -147,6 +151,49 @@ class ProbeCache:
     def put_derived(self, key: str, derived: Derived) -> str | None:
         return _write(self.derivations, key, derived)
 
+    def get_listing(self, key: str) -> tuple[str, Listing] | None:
+        """The whole-repository listing last stored under KEY, and the tree it lists."""
+        view = _read_view(self.listings, key)
+        if view is None:
+            return None
+        try:
+            stored, tree, kinds_json, sizes, rest = _lines(view, 4)
+            count, width = (int(n) for n in sizes.split())
+            oids = view[rest : rest + count * (width + 1)]
+            names = str(view[rest + len(oids) :], "utf-8", "surrogateescape")
+            if stored != key or width not in (40, 64) or len(tree) != width or not count:
+                return None
+            binascii.unhexlify(tree + bytes(oids).replace(b"\0", b"").decode())  # hex digits only
+            kinds = {int(at): EntryKind(kind) for at, kind in json.loads(kinds_json)}
+        except (ValueError, TypeError, binascii.Error):
+            return None
+        paths, blobs = names.split("\0"), str(oids, "ascii").split("\0")[:-1]
+        if len(paths) != count or len(blobs) != count or set(map(len, blobs)) != {width}:
+            return None
+        if not (all(map(operator.lt, paths, paths[1:])) and fits(sorted(kinds), count)):
+            return None  # out of order: a patch would put new blob ids at the wrong paths
+        return tree, Listing(paths, blobs, kinds)
+
+    def put_listing(self, key: str, tree: str, listing: Listing) -> str | None:
+        """Packed, not JSON: a 100,000-file listing is 8 MB, read on every warm re-run."""
+        if not listing.paths:
+            return None
+        kinds = json.dumps(sorted((at, kind.value) for at, kind in listing.kinds.items()))
+        head = "\n".join((key, tree, kinds, f"{len(listing.paths)} {len(tree)}")) + "\n"
+        oids = "\0".join(listing.oids) + "\0"
+        names = "\0".join(listing.paths).encode("utf-8", "surrogateescape")
+        return _write_body(self.listings, key, head.encode() + oids.encode() + names)
+
+
+def _lines(view: memoryview, count: int) -> tuple[Any, ...]:
+    """The first COUNT lines of VIEW as text, and where the rest starts."""
+    lines, start = [], 0
+    for _ in range(count):
+        end = bytes(view[start : start + 4096]).index(b"\n") + start
+        lines.append(str(view[start:end], "ascii"))
+        start = end + 1
+    return (*lines, start)
+
 
 def _read(folder: Path, key: str) -> Any:
     """The entry's data, or None when it is missing, unreadable or damaged."""
@@ -161,12 +208,19 @@ def _read(folder: Path, key: str) -> Any:
 
 def _read_body(folder: Path, key: str) -> bytes | None:
     """The entry's bytes behind their checksum, or None when missing, unreadable or damaged."""
+    view = _read_view(folder, key)
+    return None if view is None else view.tobytes()
+
+
+def _read_view(folder: Path, key: str) -> memoryview | None:
+    """`_read_body` without copying the bytes (an 8 MB listing is read on warm re-runs)."""
     try:
         raw = (folder / key[:2] / f"{key}.json").read_bytes()
     except OSError:
         return None
-    check, _, body = raw.partition(b"\n")
-    return body if hashlib.sha256(body).hexdigest().encode() == check else None
+    newline = raw.find(b"\n", 0, 65)
+    body = memoryview(raw)[newline + 1 :]
+    return body if newline == 64 and hashlib.sha256(body).hexdigest().encode() == raw[:64] else None
 
 
 def _numbers(values: bytes | list[int]) -> array[int]:

@@ -11,7 +11,7 @@ import hashlib
 import operator
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -60,6 +60,22 @@ class Listing:
         digest = hashlib.sha256("\n".join(self.paths).encode("utf-8", "surrogateescape"))
         digest.update(repr(sorted(self.kinds.items())).encode())
         return digest.hexdigest()
+
+    def with_blobs(self, changed: Mapping[str, str]) -> Listing | None:
+        """This listing with other blob ids at some of its paths: the listing of a later
+        commit that changed only files' contents. The same paths keep what was worked out
+        from them (shape, name index, positions). None when a path is not listed here."""
+        paths, oids = self.paths, list(self.oids)
+        for path, oid in changed.items():
+            at = bisect_left(paths, path)
+            if at == len(paths) or paths[at] != path or at in self.kinds:
+                return None
+            oids[at] = oid
+        patched = Listing(paths, oids, self.kinds)
+        patched._positions, patched._names, patched._found = self._positions, self._names, self._found
+        if "shape" in self.__dict__:  # (a cached_property: set where it keeps its value)
+            patched.__dict__["shape"] = self.__dict__["shape"]
+        return patched
 
     def entry(self, position: int) -> TreeEntry:
         return TreeEntry(self.paths[position], self.kinds.get(position, EntryKind.FILE), self.oids[position])
@@ -159,6 +175,27 @@ def listing_of(parts: Iterable[tuple[str, Listing]]) -> Listing:
         [oids[i] for i in order],
         {moved[old]: kind for old, kind in kinds.items() if old in moved},
     )
+
+
+_CONTENT_CHANGE = re.compile(r":(\d{6}) \1 ([0-9a-f]+) ([0-9a-f]+) M")
+
+
+def parse_content_changes(raw: bytes) -> dict[str, str] | None:
+    """Path -> new blob id from `diff-tree -r -z --no-renames` output, when every change
+    is a regular file's new contents (same mode); None when a path was added, deleted or
+    changed kind, which only a full listing can say where it goes."""
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    if fields.pop():
+        raise ValueError("diff-tree output does not end with a NUL")
+    if len(fields) % 2:
+        raise ValueError("diff-tree output is not (status, path) pairs")
+    changed = {}
+    for status, path in zip(fields[::2], fields[1::2], strict=True):
+        match = _CONTENT_CHANGE.fullmatch(status)
+        if match is None or match[1] not in ("100644", "100755"):
+            return None
+        changed[path] = match[3]
+    return changed
 
 
 def parse_tree(data: bytes, oid_size: int) -> list[tuple[str, str, str]]:

@@ -3,12 +3,13 @@
 Cheapest answer first:
 1. the scope record for the commit's tree ids (GitSnapshot.scope_id) names each call's
    probe-run key, so an unchanged tree is answered without listing its files;
-2. else the commit is listed, each call's files selected and its key computed from the
-   selected blobs: a run over the same blobs is reused. A listing of the same paths as
-   before selects the same files, so those are remembered by its shape (a change of
-   contents alone needs no probe imported and no path tested); otherwise files are
-   selected once per distinct selection, in a large repository only in folders whose
-   tree changed;
+2. else the commit is listed (a whole repository's by patching the listing an earlier
+   run kept, when only files' contents changed since), each call's files selected and
+   its key computed from the selected blobs: a run over the same blobs is reused. A
+   listing of the same paths as before selects the same files, so those are remembered
+   by its shape (a change of contents alone needs no probe imported and no path
+   tested); otherwise files are selected once per distinct selection, in a large
+   repository only in folders whose tree changed;
 3. else the probe runs, over blobs fetched in one batch per selection, and its run is
    stored under that key. What it derived per file (`Repo.derived`) and which files it
    read whole are stored too: when it runs again after a change, it is answered from
@@ -20,6 +21,7 @@ whichever way they were found."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +90,8 @@ def run_calls(
     skipped: dict[str, str] = {}
     scope_key = ProbeCache.key(__version__, _probes_digest(), snapshot.prefix, snapshot.scope_id()) if cache else ""
     record = cache.get_scope(scope_key) if cache else None
+    if cache is not None and not snapshot.prefix:  # read only if the listing is needed
+        snapshot.earlier = functools.partial(cache.get_listing, _listing_key(snapshot))
     groups: dict[tuple[object, ...], list[RepoCall]] = {}
     chosen: dict[str, Selection] = {}  # selections remembered by the listing's shape, by call key
     made: dict[int, Any] = {}  # their entries, shared
@@ -141,6 +145,10 @@ def run_calls(
                 keys[found.call.key] = found.key
         for problem in notes:
             _note(runs, problem)
+    if cache is not None and snapshot.listed_in_full and not snapshot.prefix:
+        # A patched listing is not stored: the next run patches the same earlier one
+        # (git compares the two trees, however far apart, in one short call).
+        _note(runs, cache.put_listing(_listing_key(snapshot), snapshot.root_tree(), snapshot.listing))
     tree_notes = record.notes if record else _tree_notes(snapshot)
     known = record.calls if record else {}
     if cache is not None and len(keys) == len(calls) and (record is None or keys.items() - known.items()):
@@ -268,6 +276,11 @@ def _to_prefetch(tasks: list[Task]) -> list[str]:
                 if entry is not None and (kind == READ or entry.oid != blob):
                     blobs.append(entry.oid)
     return blobs
+
+
+def _listing_key(snapshot: GitSnapshot) -> str:
+    # One per repository: the last listing is what the next run most likely patches.
+    return ProbeCache.key("listing", __version__, str(snapshot.git_dir))
 
 
 def _derived_key(snapshot: GitSnapshot, call: RepoCall) -> str:
