@@ -7,6 +7,7 @@ import gc
 import json
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -86,13 +87,21 @@ def test_records_examined_elsewhere_come_back_as_heads_and_are_read_whole_when_a
     alone = verify(repo, options).results
     monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", SHARED)
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
+    parent, examine = os.getpid(), Checker.examine
+
+    def slower_here(self: Checker, name: str, files: list) -> object:
+        if os.getpid() == parent:
+            time.sleep(0.05)  # so that the worker surely takes some chunks
+        return examine(self, name, files)
+
+    monkeypatch.setattr(Checker, "examine", slower_here)
     examined = []
     share_out = verify_parallel._share_out
     monkeypatch.setattr(
         verify_parallel, "_share_out", lambda job, workers: examined.extend(found := share_out(job, workers)) or found
     )
     together = verify(repo, options).results
-    from_workers = [one for chunk in examined for one in chunk if one.record is None]  # the parent examines some
+    from_workers = [one for chunk in examined for one in chunk if one.record is None]
     assert from_workers and all(one.head is not None for one in from_workers)
     assert [v.head for v in together] == [v.head for v in alone]
     assert [v.record for v in together] == [v.record for v in alone]
