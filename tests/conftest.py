@@ -22,6 +22,17 @@ class Run:
 
 
 @pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let `map_forked` fork although the session's endpoint-server thread runs (once an
+    endpoint test started it): it rightly keeps a process with other threads from
+    forking, but what these tests fork touches none of that thread's locks. Without this,
+    tests of forked workers would run everything in one process in a full test run."""
+    from prr.workflow import forked
+
+    monkeypatch.setattr(forked, "may_fork", lambda: True)
+
+
+@pytest.fixture
 def prr(tmp_path: Path) -> Callable[..., Run]:
     """Run `python -m prr ARGS` in a subprocess, from tmp_path, the way a user would."""
 

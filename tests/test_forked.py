@@ -16,6 +16,7 @@ from prr.workflow import forked
 from prr.workflow.forked import map_forked
 
 
+@pytest.mark.usefixtures("forking")
 def test_results_come_back_in_order_from_every_worker() -> None:
     parent = os.getpid()
     found = map_forked(list(range(40)), lambda n: (n * n, os.getpid() == parent), workers=3)
@@ -28,6 +29,7 @@ def test_one_worker_or_one_task_runs_in_this_process() -> None:
     assert map_forked([1], lambda n: os.getpid(), workers=4) == [parent]
 
 
+@pytest.mark.usefixtures("forking")
 def test_a_task_whose_worker_dies_is_run_again_here() -> None:
     parent = os.getpid()
 
@@ -39,11 +41,13 @@ def test_a_task_whose_worker_dies_is_run_again_here() -> None:
     assert map_forked(list(range(10)), work, workers=2) == list(range(1, 11))
 
 
+@pytest.mark.usefixtures("forking")
 def test_a_result_that_cannot_travel_is_computed_here() -> None:
     found = map_forked(list(range(6)), lambda n: lambda: n, workers=2)  # a lambda cannot be pickled
     assert [make() for make in found] == list(range(6))
 
 
+@pytest.mark.usefixtures("forking")
 def test_an_error_in_a_task_is_raised_as_it_would_be_without_workers() -> None:
     def work(n: int) -> int:
         if n == 3:
@@ -66,6 +70,7 @@ def test_a_process_with_other_threads_does_not_fork() -> None:
         other.join()
 
 
+@pytest.mark.usefixtures("forking")
 def test_a_worker_reads_through_git_processes_of_its_own(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {f"f{n}.txt": f"{n}\n" for n in range(6)})
     with GitSnapshot.open(repo) as snapshot:

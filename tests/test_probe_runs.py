@@ -124,6 +124,7 @@ def test_the_report_is_the_same_cold_warm_and_without_a_cache(tmp_path: Path) ->
     assert "services/payments/runbooks/diagram.md: skipped (binary)" in runs[2].notes
 
 
+@pytest.mark.usefixtures("forking")
 def test_forked_workers_find_what_one_process_finds_cold_and_after_a_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ import gc
 import json
 import multiprocessing
 import os
-import time
+import pickle
 from pathlib import Path
 
 import pytest
@@ -17,13 +17,16 @@ from records import allowed, commit_all, keys, reviewed_repo
 from prr.adapters.signing import ssh_keygen
 from prr.cli.render_verify import render_json, render_text
 from prr.format.record_toml import dumps, loads
-from prr.workflow import forked, verify_parallel
-from prr.workflow.verifying import Checker, VerifyOptions, verify
+from prr.workflow import verify_parallel
+from prr.workflow.verifying import Checker, VerifyOptions, session, verify
 
 RECORDS = 60  # over verify_parallel.PARALLEL_FROM
 SHARED = RECORDS - 1  # the folders shared out: the first is examined before, while git reads the rest
 PRINCIPAL = "alice@example.com"
 BROKEN = 17  # the one record whose bytes change after signing
+
+
+pytestmark = pytest.mark.usefixtures("forking")  # (conftest): these tests are about forked workers
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,21 @@ def test_many_records_in_parallel_read_exactly_as_in_one_process(
     assert "signature does not match the message" in broken
 
 
-def test_records_examined_elsewhere_come_back_as_heads_and_are_read_whole_when_asked(
+def test_a_record_examined_elsewhere_comes_back_as_its_head_and_is_read_whole_when_asked(
+    many: tuple[Path, Path],
+) -> None:
+    repo, allowed_signers = many
+    with session(repo, VerifyOptions(allowed_signers=allowed_signers)) as opened:
+        name, files = sorted(opened.folders().items())[0]
+        here = opened.checker.examine(name, files)
+        sent = pickle.loads(pickle.dumps(here, pickle.HIGHEST_PROTOCOL))  # what a worker hands back
+        assert here.record is not None and sent.record is None and sent.head == here.head == here.record.head()
+        verified = opened.checker.finish(sent)
+        assert verified == opened.checker.finish(here)
+        assert verified.record == here.record  # read again from the blob, on first use
+
+
+def test_many_records_read_whole_alike_in_parallel_and_in_one_process(
     many: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, allowed_signers = many
@@ -87,22 +104,7 @@ def test_records_examined_elsewhere_come_back_as_heads_and_are_read_whole_when_a
     alone = verify(repo, options).results
     monkeypatch.setattr(verify_parallel, "PARALLEL_FROM", SHARED)
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
-    parent, examine = os.getpid(), Checker.examine
-
-    def slower_here(self: Checker, name: str, files: list) -> object:
-        if os.getpid() == parent:
-            time.sleep(0.05)  # so that the worker surely takes some chunks
-        return examine(self, name, files)
-
-    monkeypatch.setattr(Checker, "examine", slower_here)
-    examined = []
-    share_out = verify_parallel._share_out
-    monkeypatch.setattr(
-        verify_parallel, "_share_out", lambda job, workers: examined.extend(found := share_out(job, workers)) or found
-    )
     together = verify(repo, options).results
-    from_workers = [one for chunk in examined for one in chunk if one.record is None]
-    assert from_workers and all(one.head is not None for one in from_workers)
     assert [v.head for v in together] == [v.head for v in alone]
     assert [v.record for v in together] == [v.record for v in alone]
     assert all(v.record is not None and v.head == v.record.head() for v in together)
@@ -139,9 +141,6 @@ def test_the_command_prints_what_one_process_finds(
 
 def test_examine_all_keeps_the_order_and_uses_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_parallel, "usable_cores", lambda: 2)
-    # Other tests leave a server thread running, which would keep map_forked from forking
-    # (rightly: the thread's locks); examine() here touches none of them.
-    monkeypatch.setattr(forked, "may_fork", lambda: True)
     names = [f"{index:03d}" for index in range(100)]
     parent, worked = os.getpid(), multiprocessing.get_context("fork").Event()
 
