@@ -41,7 +41,7 @@ class ReviewApp(App[None]):
     COMMANDS = App.COMMANDS | {ReviewCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "help", id="help", key_display="?"),
-        Binding("ctrl+s", "export_svg", "screenshot", id="screenshot"),
+        Binding("ctrl+s", "export_svg", "screenshot", id="screenshot", show=False),
         Binding("ctrl+t", "toggle_theme", "light/dark", id="theme.toggle", show=False),
         Binding("q", "quit", "quit", id="quit"),
     ]

@@ -71,7 +71,7 @@ class ReviewScreen(Screen[None]):
             yield SectionTree(id="sections")
             yield ItemPanel(id="item")
         yield VerdictBar(id="verdict-bar")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits in 80 columns; ^p is in the help
         yield ProbeRunner()
 
     def on_mount(self) -> None:

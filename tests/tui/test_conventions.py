@@ -4,6 +4,7 @@ screenshots, NO_COLOR; and the hand-offs to meeting mode and the first-run setup
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from gitrepos import make_repo
 from textual.binding import Binding
 from textual.command import CommandList
 from textual.filter import Monochrome
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Footer, Select
+from textual.widgets._footer import FooterKey
 
 from prr.cli.app_cmd import CONFIG, DRAFT_LOCK
 from prr.format.service_config import parse_config
@@ -46,6 +48,17 @@ async def test_help_lists_every_binding_of_the_review_and_the_app_with_its_id(ma
         assert any(row[1] == "Cursor Down" for row in rows)  # the focused tree's own keys too
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, ReviewScreen)
+
+
+async def test_every_key_in_the_footer_fits_an_80_column_terminal(make_app: MakeApp) -> None:
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        footer = pilot.app.screen.query_one(Footer)
+        keys = [(key.region.x, key.region.right, key.description) for key in footer.query(FooterKey)]
+        assert {"help", "quit", "submit", "meeting", "search"} <= {description for _, _, description in keys}
+        assert all(0 <= start < end <= 80 for start, end, _ in keys)
+        spans = sorted(keys)
+        assert all(one[1] <= other[0] for one, other in itertools.pairwise(spans))  # none overlaps
 
 
 async def test_a_remapped_key_answers_and_shows_under_its_new_name(make_app: MakeApp) -> None:
