@@ -31,7 +31,7 @@ def listing_of(repo: Path, earlier: tuple[str, Listing] | None = None) -> tuple[
 def remembered(repo: Path) -> tuple[str, Listing]:
     snapshot, listing = listing_of(repo)
     with snapshot:
-        return snapshot.root_tree(), listing
+        return snapshot.root_tree, listing
 
 
 def same(one: Listing, other: Listing) -> bool:

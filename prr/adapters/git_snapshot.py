@@ -76,7 +76,7 @@ class GitSnapshot:
         # The whole repository's listing at an earlier tree, if one is remembered: when only
         # files' contents changed since, one diff-tree patches it (see `_whole`).
         self.earlier: Callable[[], tuple[str, Listing] | None] = lambda: None
-        self.listed_in_full = False  # the listing came from `ls-tree`, not from the earlier one
+        self.listed_in_full = False  # the whole repository's listing came from `ls-tree`, not the earlier one
 
     @classmethod
     def open(cls, path: Path, ref: str = "HEAD") -> GitSnapshot:
@@ -129,7 +129,7 @@ class GitSnapshot:
         """An id of exactly what `listing` holds, from a few tree objects: the root tree for
         a whole repository; for a service folder, the top-level files and the trees of the
         folder and the shared folders. Equal ids, equal listings."""
-        root = self._root()
+        root = self.root_tree
         if not self.prefix:
             return f"tree {root}"
         digest = hashlib.sha256()
@@ -148,7 +148,7 @@ class GitSnapshot:
         if self.prefix:
             return {}
         found = {}
-        for mode, name, oid in self._tree(self._root()):
+        for mode, name, oid in self._tree(self.root_tree):
             if mode == TREE:
                 found |= {
                     f"{name}/{sub}": tree for kind, sub, tree in self._tree(oid) if kind == TREE and "/" not in sub
@@ -253,14 +253,10 @@ class GitSnapshot:
         data = found[2]
         return (None, "binary") if b"\0" in data[:8000] else (data, None)
 
-    def root_tree(self) -> str:
-        """The id of the commit's tree."""
-        return self._root()
-
     def _list(self) -> Listing:
         if not self.prefix:
             return self._whole()
-        parts = [("", _listing([entry for entry in self._tree(self._root()) if entry[0] != TREE]))]
+        parts = [("", _listing([entry for entry in self._tree(self.root_tree) if entry[0] != TREE]))]
         for path in self._scoped():
             found = self._lookup(path)
             if found is not None:
@@ -275,11 +271,11 @@ class GitSnapshot:
         earlier = self.earlier()
         if earlier is not None:
             tree, listing = earlier
-            if tree == self._root():
+            if tree == self.root_tree:
                 return listing
             try:
                 changed = parse_content_changes(
-                    self._git.run("diff-tree", "-r", "-z", "--no-renames", "--end-of-options", tree, self._root())
+                    self._git.run("diff-tree", "-r", "-z", "--no-renames", "--end-of-options", tree, self.root_tree)
                 )
             except GitFailed:
                 changed = None  # the earlier tree is gone (gc'd): list in full
@@ -305,7 +301,9 @@ class GitSnapshot:
         paths = [self.prefix, *SHARED_FOLDERS]
         return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths) and p]
 
-    def _root(self) -> str:
+    @functools.cached_property
+    def root_tree(self) -> str:
+        """The id of the commit's tree, read once: every lookup and listing starts there."""
         _, kind, data = self._object(self.commit)
         if kind != "commit" or not data.startswith(b"tree "):
             raise ToolError(f"{self.top}: git commit {self.commit} is damaged")
@@ -313,7 +311,7 @@ class GitSnapshot:
 
     def _lookup(self, path: str) -> tuple[str, str] | None:
         """(mode, oid) at `path` in the commit, from tree objects; None when absent."""
-        mode, oid = TREE, self._root()
+        mode, oid = TREE, self.root_tree
         for name in path.split("/"):
             if mode != TREE:
                 return None

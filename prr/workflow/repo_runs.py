@@ -145,10 +145,10 @@ def run_calls(
                 keys[found.call.key] = found.key
         for problem in notes:
             _note(runs, problem)
-    if cache is not None and snapshot.listed_in_full and not snapshot.prefix:
+    if cache is not None and snapshot.listed_in_full:  # (only a whole repository's is kept)
         # A patched listing is not stored: the next run patches the same earlier one
         # (git compares the two trees, however far apart, in one short call).
-        _note(runs, cache.put_listing(_listing_key(snapshot), snapshot.root_tree(), snapshot.listing))
+        _note(runs, cache.put_listing(_listing_key(snapshot), snapshot.root_tree, snapshot.listing))
     tree_notes = record.notes if record else _tree_notes(snapshot)
     known = record.calls if record else {}
     if cache is not None and len(keys) == len(calls) and (record is None or keys.items() - known.items()):
