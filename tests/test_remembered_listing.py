@@ -11,7 +11,7 @@ from gitrepos import make_repo
 
 from prr.adapters.git_snapshot import GitSnapshot
 from prr.adapters.probe_cache import ProbeCache
-from prr.adapters.tree_listing import Listing, parse_content_changes
+from prr.adapters.tree_listing import EntryKind, Listing, parse_content_changes
 from prr.workflow.probing import probe_repository
 
 FILES = {
@@ -111,6 +111,15 @@ def test_the_cache_keeps_a_listing_exactly_and_refuses_a_damaged_or_foreign_one(
     (entry,) = (tmp_path / "cache" / "listings-v1").rglob("*.json")
     entry.write_bytes(entry.read_bytes().replace(b"CODEOWNERS", b"CODEOWNERZ"))
     assert cache.get_listing("k") is None
+
+
+def test_a_listing_with_many_links_is_kept_too(tmp_path: Path) -> None:
+    paths = [f"links/{n:04d}" for n in range(400)]  # their kinds make a long line
+    listing = Listing(paths, ["a" * 40] * len(paths), dict.fromkeys(range(len(paths)), EntryKind.SYMLINK))
+    cache = ProbeCache(tmp_path / "cache")
+    assert cache.put_listing("k", "b" * 40, listing) is None
+    found = cache.get_listing("k")
+    assert found is not None and same(found[1], listing)
 
 
 def test_a_warm_whole_repository_review_patches_the_remembered_listing_and_finds_the_same(

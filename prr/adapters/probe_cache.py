@@ -186,10 +186,14 @@ class ProbeCache:
 
 
 def _lines(view: memoryview, count: int) -> tuple[Any, ...]:
-    """The first COUNT lines of VIEW as text, and where the rest starts."""
+    """The first COUNT lines of VIEW as text, and where the rest starts; ValueError when
+    there are fewer. Found in the bytes VIEW ends (a memoryview has no `index`), however
+    long a line: a listing of many links or submodules lists them all on one."""
+    whole: bytes = view.obj  # type: ignore[assignment]
+    base = len(whole) - len(view)
     lines, start = [], 0
     for _ in range(count):
-        end = bytes(view[start : start + 4096]).index(b"\n") + start
+        end = whole.index(b"\n", base + start) - base
         lines.append(str(view[start:end], "ascii"))
         start = end + 1
     return (*lines, start)
