@@ -30,19 +30,19 @@ def render_text(report: VerifyReport) -> str:
 def describe(result: Verification) -> list[str]:
     """A record's status line and its reasons, for text output."""
     lines = [f"{result.path}: {result.status.value}"]
-    record = result.head
-    if record is not None:
-        verdict = "ready" if record.verdict.ready else "not ready"
+    head = result.head
+    if head is not None:
+        verdict = "ready" if head.verdict.ready else "not ready"
         lines.append(
-            f"  {record.service.name}, tier {record.service.tier}, {record.checklist.id} {record.checklist.version}: "
-            f"{verdict} ({record.verdict.scorer} {record.verdict.scorer_version}, score {record.verdict.score}); "
-            f"reviewed {record.created:%Y-%m-%d} at {record.subject.commit[:12]}, expires {record.expires:%Y-%m-%d}"
+            f"  {head.service.name}, tier {head.service.tier}, {head.checklist.id} {head.checklist.version}: "
+            f"{verdict} ({head.verdict.scorer} {head.verdict.scorer_version}, score {head.verdict.score}); "
+            f"reviewed {head.created:%Y-%m-%d} at {head.subject.commit[:12]}, expires {head.expires:%Y-%m-%d}"
         )
     valid = [f"{s.principal} ({s.fingerprint})" for s in result.signatures if s.valid]
     lines.append(f"  signed by: {', '.join(valid) or 'no valid signature'}")
     lines += [f"  - {failure}" for failure in result.failures]
-    if result.expired and record is not None:
-        lines.append(f"  - expired on {record.expires:%Y-%m-%d %H:%M}Z")
+    if result.expired and head is not None:
+        lines.append(f"  - expired on {head.expires:%Y-%m-%d %H:%M}Z")
     if result.changed:
         lines.append(f"  - stale: {len(result.changed)} file(s) changed since the review: {_some(result.changed)}")
     lines += [f"  note: {note}" for note in result.notes]
@@ -61,16 +61,16 @@ def render_json(report: VerifyReport) -> dict[str, Any]:
 
 
 def as_json(result: Verification) -> dict[str, Any]:
-    record = result.head
+    head = result.head
     return {
         "path": result.path,
         "status": result.status.value,
-        "id": record.id if record else None,
-        "service": {"name": record.service.name, "tier": record.service.tier} if record else None,
-        "commit": record.subject.commit if record else None,
-        "created": record.created.isoformat().replace("+00:00", "Z") if record else None,
-        "expires": record.expires.isoformat().replace("+00:00", "Z") if record else None,
-        "ready": record.verdict.ready if record else None,
+        "id": head.id if head else None,
+        "service": {"name": head.service.name, "tier": head.service.tier} if head else None,
+        "commit": head.subject.commit if head else None,
+        "created": head.created.isoformat().replace("+00:00", "Z") if head else None,
+        "expires": head.expires.isoformat().replace("+00:00", "Z") if head else None,
+        "ready": head.verdict.ready if head else None,
         "failures": list(result.failures),
         "expired": result.expired,
         "changed": list(result.changed),

@@ -208,19 +208,19 @@ class Checker:
     def finish(self, examined: Examined) -> Verification:
         """The verification, adding what git must be asked: the reviewed commit and its
         tree, the service config's sign-off, what changed since."""
-        record = examined.head
-        if record is None:
+        head = examined.head
+        if head is None:
             return Verification(examined.path, None, failures=examined.unreadable)
-        unbound = self._subject(record)
+        unbound = self._subject(head)
         signatures = examined.signatures
         failures = [*examined.placement, *unbound, *examined.binding]
         failures += [f"signature {s.path}: {s.reason}" for s in signatures if not s.valid]
         notes = examined.notes
         if examined.signoff is not None:
-            configured, unread = self._configured_signoff(record)
+            configured, unread = self._configured_signoff(head)
             required = max(examined.signoff, configured)
             problem = signoff_problem(
-                required, [(s.principal, s.fingerprint) for s in signatures if s.valid], record.service.tier
+                required, [(s.principal, s.fingerprint) for s in signatures if s.valid], head.service.tier
             )
             if problem:
                 failures.append(problem)
@@ -228,11 +228,11 @@ class Checker:
                 notes = (*notes, unread)
         return Verification(
             examined.path,
-            record,
+            head,
             signatures,
             tuple(failures),
-            expired=self.now >= record.expires,
-            changed=() if unbound else tuple(self._changed(record)),
+            expired=self.now >= head.expires,
+            changed=() if unbound else tuple(self._changed(head)),
             notes=notes,
             read=self._reader(examined),
         )
@@ -244,11 +244,11 @@ class Checker:
         data = self.objects.blob(examined.blob, examined.path, MAX_RECORD_BYTES)  # read now: git closes after
         return lambda: loads(data, examined.path)
 
-    def _configured_signoff(self, record: RecordHead) -> tuple[int, str]:
+    def _configured_signoff(self, head: RecordHead) -> tuple[int, str]:
         """The service config's `signoff` at the reviewed commit: it may raise the pack's
         number, never lower it (the repository is not trusted to relax its own policy);
         and a note when that config could not be read, so only the pack's number applied."""
-        key = (record.subject.commit, record.subject.service_folder)
+        key = (head.subject.commit, head.subject.service_folder)
         if key not in self._signoffs:  # a thousand records of one commit read its config once
             self._signoffs[key] = self._read_signoff(*key)
         return self._signoffs[key]
@@ -270,8 +270,8 @@ class Checker:
             failures.append(f"record is for service folder {record.subject.service_folder!r} but is kept in {where}")
         return failures
 
-    def _subject(self, record: RecordHead) -> list[str]:
-        subject = record.subject
+    def _subject(self, head: RecordHead) -> list[str]:
+        subject = head.subject
         if len(subject.commit) != len(self.commit):
             return [f"subject.object_format is {subject.object_format}, but this repository uses another"]
         try:
@@ -302,20 +302,20 @@ class Checker:
             )
         return results
 
-    def _changed(self, record: RecordHead) -> list[str]:
+    def _changed(self, head: RecordHead) -> list[str]:
         """What changed since the review that the review depends on: for the whole
         repository every path outside `.prr/`; for a service folder of a monorepo, the
         paths inside that folder (outside its `.prr/`) and every file the review used as
         evidence — so another team's commit does not make this service's review stale."""
         if self._current_tree is None:
             self._current_tree = source_tree_of(self.objects, self.commit, self.service)
-        if record.subject.source_tree == self._current_tree:
+        if head.subject.source_tree == self._current_tree:
             return []
-        folder = record.subject.service_folder
+        folder = head.subject.service_folder
         own = posixpath.join(folder, PRR_FOLDER) + "/"
-        changed = self.objects.changed_paths(record.subject.commit, self.commit)
+        changed = self.objects.changed_paths(head.subject.commit, self.commit)
         inside = [p for p in changed if not p.startswith(own) and (not folder or p.startswith(folder + "/"))]
-        return inside + [p for p in changed if p in record.cited and p not in inside]
+        return inside + [p for p in changed if p in head.cited and p not in inside]
 
 
 def committed_config(objects: GitObjects, commit: str, folder: str) -> ServiceConfig:
