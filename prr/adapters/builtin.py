@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+PREFIX = "builtin:"  # how records and packs name a built-in pack: "builtin:launch"
 
 
 def _data_dir(name: str) -> Path:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from prr.domain.findings import Evidence, Finding, Location, Outcome
 from prr.domain.text import printable
+from prr.format.built import built
 
-_T = TypeVar("_T")
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 _string = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept as is
 
@@ -35,16 +35,16 @@ def findings_to_rows(findings: Iterable[Finding]) -> list[list[Any]]:
 def findings_from_rows(rows: list[list[Any]]) -> list[Finding]:
     """Findings from `findings_to_rows` output; KeyError, TypeError or ValueError when
     the rows are not such output. The objects are made as pickle makes them (see
-    `_made`): a warm whole-monorepo review loads some 300,000 from the cache."""
+    `built`): a warm whole-monorepo review loads some 300,000 from the cache."""
     return [
-        _made(
+        built(
             Finding,
             {
                 "probe": probe,
                 "outcome": _OUTCOMES[outcome],
                 "message": message,
-                "locations": tuple([_made(Location, {"path": path, "line": line}) for path, line in locations]),
-                "evidence": tuple([_made(Evidence, dict(zip(_EVIDENCE, row, strict=True))) for row in evidence]),
+                "locations": tuple([built(Location, {"path": path, "line": line}) for path, line in locations]),
+                "evidence": tuple([built(Evidence, dict(zip(_EVIDENCE, row, strict=True))) for row in evidence]),
                 "remediation": remediation,
             },
         )
@@ -53,14 +53,6 @@ def findings_from_rows(rows: list[list[Any]]) -> list[Finding]:
 
 
 _EVIDENCE = ("path", "blob", "url", "status", "digest")  # Evidence's fields, in its rows' order
-
-
-def _made(cls: type[_T], fields: dict[str, Any]) -> _T:
-    """A frozen dataclass instance holding FIELDS (all of them): its `__init__` would
-    cost a call per field, which loading 300,000 objects feels."""
-    made = object.__new__(cls)
-    object.__setattr__(made, "__dict__", fields)
-    return made
 
 
 def finding_json(finding: Finding) -> str:

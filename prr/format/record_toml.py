@@ -37,6 +37,7 @@ from prr.domain.record import (
     WaiverRef,
 )
 from prr.domain.status import State
+from prr.format.built import built
 from prr.format.toml_document import read_record_toml
 
 HEADER = "# prr review record. Signatures cover these exact bytes: never edit or re-save this file.\n"
@@ -266,9 +267,7 @@ class _Table(_Rule):
                 raise _INVALID
             get = value.get
             fields = {key: None if (v := get(key, _ABSENT)) is _ABSENT else read(v) for key, read in self.readers}
-        built = object.__new__(self.build)  # as pickle builds it: a frozen __init__ costs a call per field
-        object.__setattr__(built, "__dict__", fields)
-        return built
+        return built(self.build, fields)
 
 
 class _Array(_Rule):

@@ -13,8 +13,6 @@ from prr.format.pack_loader import PackFile, ParentNotFound, load_pack
 from prr.format.strict_yaml import MAX_BYTES
 from prr.probes.registry import PROBES
 
-BUILTIN_PREFIX = "builtin:"
-
 
 @dataclass(frozen=True)
 class PackSummary:
@@ -58,7 +56,7 @@ def _pack_file(ref: str) -> PackFile:
     if _looks_like_path(ref) or Path(ref).is_file():
         return _read(Path(ref), ref)
     if ref in builtin.pack_names():
-        return _read(builtin.checklists_dir() / f"{ref}.yaml", f"{BUILTIN_PREFIX}{ref}")
+        return _read(builtin.checklists_dir() / f"{ref}.yaml", f"{builtin.PREFIX}{ref}")
     known = ", ".join(builtin.pack_names())
     raise InputError(f"{ref}: no built-in pack and no file by that name (built-in packs: {known})")
 
@@ -73,11 +71,11 @@ def _resolve_parent(ref: str, child: PackFile) -> PackFile:
     if not _looks_like_path(ref):
         if ref not in builtin.pack_names():
             raise ParentNotFound(f"no built-in pack {ref!r} (built-in packs: {', '.join(builtin.pack_names())})")
-        return _read(builtin.checklists_dir() / f"{ref}.yaml", f"{BUILTIN_PREFIX}{ref}")
+        return _read(builtin.checklists_dir() / f"{ref}.yaml", f"{builtin.PREFIX}{ref}")
     path = Path(child.key).parent / ref
     if not path.is_file():
         raise ParentNotFound(f"no pack file {ref!r} next to {child.name}")
-    shown = str(Path(child.name).parent / ref) if not child.name.startswith(BUILTIN_PREFIX) else ref
+    shown = str(Path(child.name).parent / ref) if not child.name.startswith(builtin.PREFIX) else ref
     try:
         return _read(path, shown)
     except InputError as exc:

@@ -30,10 +30,8 @@ class Packs:
 
     def pack(self, record: Record) -> Pack | str:
         """The record's pack, or why it cannot be had."""
-        from prr.workflow.checklists import BUILTIN_PREFIX
-
         name = record.checklist.sources[0].name if record.checklist.sources else ""
-        key = name if name.startswith(BUILTIN_PREFIX) else f"file:{self.given}"
+        key = name if name.startswith(builtin.PREFIX) else f"file:{self.given}"
         if key not in self._packs:
             self._packs[key] = self._load(name)
         return self._packs[key]
@@ -47,10 +45,10 @@ class Packs:
         return self._scorers[name]
 
     def _load(self, name: str) -> Pack | str:
-        from prr.workflow.checklists import BUILTIN_PREFIX, open_pack
+        from prr.workflow.checklists import open_pack  # YAML and the pack schema: only when a record asks
 
-        if name.startswith(BUILTIN_PREFIX):
-            ref = name.removeprefix(BUILTIN_PREFIX)
+        if name.startswith(builtin.PREFIX):
+            ref = name.removeprefix(builtin.PREFIX)
             if ref not in builtin.pack_names():
                 return f"checklist {name} is not built into this prr ({', '.join(builtin.pack_names())})"
         elif self.given is not None:
