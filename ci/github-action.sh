@@ -5,6 +5,7 @@
 #   INPUT_PATH             repository or service folder to gate (default .)
 #   INPUT_ALLOWED_SIGNERS  allowed_signers file, from outside the repository (required)
 #   INPUT_REF              commit to gate (default HEAD)
+#   INPUT_TIER             the service's tier, 0-3, pinned from outside the repository (default: its config's)
 #   INPUT_FORMAT           format of the report file: text, json, junit or sarif (default text)
 #   INPUT_PROBE            "true": also write `prr probe --format sarif` (never changes the result)
 #   INPUT_UPLOAD_SARIF     "true": write the SARIF files for code scanning to upload
@@ -17,6 +18,7 @@ set -uo pipefail
 path=${INPUT_PATH:-.}
 allowed=${INPUT_ALLOWED_SIGNERS:-}
 ref=${INPUT_REF:-HEAD}
+tier=${INPUT_TIER:-}
 format=${INPUT_FORMAT:-text}
 probe=${INPUT_PROBE:-false}
 upload=${INPUT_UPLOAD_SARIF:-false}
@@ -48,6 +50,10 @@ case $format in
     sarif) extension=sarif ;;
     *) usage_error "format must be text, json, junit or sarif, not '$format'" ;;
 esac
+case $tier in
+    "" | 0 | 1 | 2 | 3) ;;
+    *) usage_error "tier must be 0, 1, 2 or 3 (or empty: the repository's config decides), not '$tier'" ;;
+esac
 for name in probe upload; do
     if [[ ${!name} != true && ${!name} != false ]]; then
         usage_error "$name must be \"true\" or \"false\", not '${!name}'"
@@ -65,6 +71,9 @@ fi
 
 mkdir -p "$out"
 check=(prr check "$path" --allowed-signers "$allowed" --ref "$ref")
+if [[ -n $tier ]]; then
+    check+=(--tier "$tier")
+fi
 
 # The decision, and its reason in the log. The output quotes names from the repository
 # under review: between stop-commands and its token, no line of it runs as a workflow command.

@@ -190,7 +190,10 @@ YAML_CASES = {
     "not a mapping": ("- launch\n", ["answers.yaml:1:1: answers file must be a mapping, got a list"]),
     "checklist of another pack": (
         "checklist: migration\ntier: 1\nanswers: {}\n",
-        ["answers.yaml:1:12: checklist 'migration' does not match the pack being reviewed, 'launch'"],
+        [
+            "answers.yaml:1:12: checklist 'migration' does not match the pack being reviewed, 'launch': "
+            "write checklist: launch"
+        ],
     ),
     "tier out of range": (
         "checklist: launch\ntier: 4\nanswers: {}\n",
@@ -456,6 +459,104 @@ TOML_CASES = {
 def test_toml_problems_name_their_key_path(case: str) -> None:
     text, expected = TOML_CASES[case]
     assert problems(text, source="answers.toml") == expected
+
+
+# ------------------------------------------------------------------ text the record refuses
+
+BLOCK_HINT = "write it on one line: '>-' instead of '|' or '>' folds the lines into one and drops the final newline"
+
+TEXT_CASES = {
+    "a literal block reason": (
+        yaml_with(
+            "slo.defined:",
+            "  answer: waived",
+            "  reason: |",
+            "    Rotation starts next month.",
+            "    Interim: the lead is paged.",
+            "  approver: jane@example.com",
+            "  expires: 2027-01-31",
+        ),
+        [f"answers.yaml:6:13: reason: control character U+000A; {BLOCK_HINT}"],
+    ),
+    "a folded one-line reason keeps its final newline": (
+        yaml_with("dr.restore-tested:", "  answer: na", "  reason: >", "    stateless service"),
+        [f"answers.yaml:6:13: reason: control character U+000A; {BLOCK_HINT}"],
+    ),
+    "a line break written as an escape": (
+        yaml_with('slo.defined: {answer: waived, reason: r, approver: "jane\\nbob", expires: 2027-01-31}'),
+        ["answers.yaml:4:54: approver: control character U+000A; write it on one line, without \\n or a blank line"],
+    ),
+    "a bell in a note": (
+        yaml_with('slo.defined: {answer: pass, note: "done\\a"}'),
+        ["answers.yaml:4:37: note: control character U+0007; remove it"],
+    ),
+    "a bidi override in a reason": (
+        yaml_with('dr.restore-tested: {answer: na, reason: "stateless\u202e"}'),
+        ["answers.yaml:4:43: reason: bidirectional override character U+202E; remove it"],
+    ),
+    "a bidi isolate in a note, even where line breaks are allowed": (
+        yaml_with('slo.defined: {answer: pass, note: "ok\u2066"}'),
+        ["answers.yaml:4:37: note: bidirectional override character U+2066; remove it"],
+    ),
+    "a bidi override in an evidence link": (
+        yaml_with('slo.defined: {answer: pass, evidence: ["docs/\u202eslo.md"]}'),
+        ["answers.yaml:4:42: evidence entry: bidirectional override character U+202E; remove it"],
+    ),
+    "a bidi override in a signer's role": (
+        'checklist: launch\ntier: 1\nsigners:\n  - {principal: alice@example.com, role: "own\u202eer"}\nanswers: {}\n',
+        ["answers.yaml:4:42: role: bidirectional override character U+202E; remove it"],
+    ),
+    "a tab in an evidence link": (
+        yaml_with('slo.defined: {answer: pass, evidence: ["docs/\\tslo.md"]}'),
+        ["answers.yaml:4:42: evidence entry: control character U+0009; remove it"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TEXT_CASES))
+def test_text_the_record_refuses_is_an_input_error_at_its_position(case: str) -> None:
+    text, expected = TEXT_CASES[case]
+    assert problems(text) == expected
+
+
+def test_a_toml_line_break_outside_a_note_says_to_write_one_line() -> None:
+    text = TOML_HEAD + '[answers."dr.restore-tested"]\nanswer = "na"\nreason = """\nstateless\nservice"""\n'
+    assert problems(text, source="answers.toml") == [
+        "answers.toml:1:1: answers.dr.restore-tested.reason: control character U+000A; "
+        'write it on one line: one "..." string without \\n, not a multi-line string'
+    ]
+
+
+def test_a_note_may_span_lines_and_keeps_them_as_written() -> None:
+    text = yaml_with("slo.defined:", "  answer: pass", "  note: |", "    first line", "    second line")
+    parsed = parse_answers("a.yaml", text.encode(), PACK, None, TODAY)
+    assert parsed.answers["slo.defined"].note == "first line\nsecond line\n"
+
+
+def test_a_reason_folded_with_a_chomping_indicator_reads_as_one_line() -> None:
+    text = yaml_with(
+        "dr.restore-tested:", "  answer: na", "  reason: >-", "    stateless service:", "    nothing to restore"
+    )
+    parsed = parse_answers("a.yaml", text.encode(), PACK, None, TODAY)
+    assert parsed.answers["dr.restore-tested"].reason == "stateless service: nothing to restore"
+
+
+def test_text_is_kept_in_nfc_as_the_record_stores_it() -> None:
+    text = yaml_with(
+        'slo.defined: {answer: waived, reason: "cafe\u0301", approver: "Ame\u0301lie", expires: 2027-01-31}'
+    )
+    waiver = parse_answers("a.yaml", text.encode(), PACK, None, TODAY).answers["slo.defined"].waiver
+    assert waiver == Waiver("caf\u00e9", "Am\u00e9lie", dt.date(2027, 1, 31))
+
+
+def test_a_checklist_of_another_pack_is_told_where_the_pack_being_reviewed_comes_from() -> None:
+    text = "checklist: acme\ntier: 1\nanswers: {}\n"
+    with pytest.raises(InputError) as caught:
+        parse_answers("a.yaml", text.encode(), PACK, None, TODAY, pack_origin="named by .prr/config.toml")
+    assert caught.value.lines() == [
+        "a.yaml:1:12: checklist 'acme' does not match the pack being reviewed, 'launch' "
+        "(named by .prr/config.toml): write checklist: launch"
+    ]
 
 
 # ------------------------------------------------------------------ the template

@@ -273,6 +273,19 @@ def test_the_action_writes_junit_and_sarif_that_validate(tmp_path: Path, ci_env:
     assert probe["runs"][0]["results"]
 
 
+def test_the_action_pins_the_tier_from_its_tier_input(tmp_path: Path, ci_env: dict[str, str]) -> None:
+    repo, _, allowed_signers = signed_repo(tmp_path)  # a tier-1 review of a tier-1 service
+    stricter = run_action(repo, {"allowed-signers": str(allowed_signers), "tier": "0"}, ci_env, tmp_path)
+    assert stricter.code == 1
+    assert stricter.outputs["reason"] == (
+        "no review record of this repository for checklist launch at tier 0: run prr review"
+    )
+    assert run_action(repo, {"allowed-signers": str(allowed_signers), "tier": "2"}, ci_env, tmp_path).code == 0
+    wrong = run_action(repo, {"allowed-signers": str(allowed_signers), "tier": "high"}, ci_env, tmp_path)
+    assert wrong.code == 2
+    assert "::error title=prr::tier must be 0, 1, 2 or 3" in wrong.log
+
+
 def test_the_action_refuses_to_run_without_trust(tmp_path: Path, ci_env: dict[str, str]) -> None:
     repo, _, _ = signed_repo(tmp_path)
     done = run_action(repo, {"allowed-signers": ""}, ci_env, tmp_path)
@@ -314,14 +327,15 @@ def test_the_gitlab_template_is_valid_and_reports_junit() -> None:
     assert any("prr check" in line and "--format junit" in line for line in job["script"])
 
 
-def run_gitlab_job(repo: Path, allowed_signers: str, env: Mapping[str, str]) -> Ran:
+def run_gitlab_job(repo: Path, allowed_signers: str, env: Mapping[str, str], tier: str = "") -> Ran:
     """The job's lines as GitLab's shell runs them (one script, stopping at the first
-    failure), with its variables; the pip install is the line left out."""
+    failure), with its variables (PRR_TIER set to TIER when given); the pip install is
+    the line left out."""
     template = load_yaml(GITLAB.read_text())
     job = template["prr-check"]
     lines = [line for line in job["before_script"] + job["script"] if "pip install" not in line]
     variables = template["variables"] | job["variables"]
-    variables |= {"PRR_ALLOWED_SIGNERS": allowed_signers, "PRR_PIP_SPEC": "prr"}
+    variables |= {"PRR_ALLOWED_SIGNERS": allowed_signers, "PRR_PIP_SPEC": "prr"} | ({"PRR_TIER": tier} if tier else {})
     return run(["bash", "-eo", "pipefail", "-c", "\n".join(lines)], repo, dict(env, **variables))
 
 
@@ -337,6 +351,15 @@ def test_the_gitlab_job_passes_a_fresh_review_and_fails_a_stale_one(tmp_path: Pa
     assert stale.out.startswith("FAIL stale: ")  # the reason, in the job log
     failure = ET.parse(repo / "prr-check.xml").getroot().find("testsuite/testcase/failure")
     assert failure is not None and failure.get("message", "").startswith("stale: ")
+
+
+def test_the_gitlab_job_pins_the_tier_from_prr_tier(tmp_path: Path, ci_env: dict[str, str]) -> None:
+    repo, _, allowed_signers = signed_repo(tmp_path)  # a tier-1 review of a tier-1 service
+    pinned = run_gitlab_job(repo, str(allowed_signers), ci_env, tier="0")
+    assert pinned.code == 1
+    assert pinned.out.startswith("FAIL no review record of this repository for checklist launch at tier 0")
+    failure = ET.parse(repo / "prr-check.xml").getroot().find("testsuite/testcase/failure")
+    assert failure is not None and "at tier 0" in failure.get("message", "")
 
 
 def test_the_gitlab_job_says_what_is_missing(tmp_path: Path, ci_env: dict[str, str]) -> None:

@@ -10,6 +10,9 @@ import pytest
 from conftest import Run
 from gitrepos import git, make_repo
 
+from prr.domain.errors import InputError
+from prr.workflow.review_session import ReviewSession
+
 Prr = Callable[..., Run]
 
 RUNBOOK = """\
@@ -184,3 +187,47 @@ def test_an_unknown_ref_is_a_usage_error(tmp_path: Path, prr: Prr, cache_env: Pa
     repo = make_repo(tmp_path / "svc", {"README.md": "hi\n"})
     result = prr("probe", str(repo), "--ref", "no-such-branch")
     assert (result.code, result.err) == (2, "prr: no-such-branch: no such commit in this repository\n")
+
+
+def uncommitted_service(tmp_path: Path) -> tuple[Path, str]:
+    """A repository with a service folder only in the working tree, and the refusal it gets."""
+    repo = make_repo(tmp_path / "svc", {"README.md": "hi\n"})
+    (repo / "services" / "new").mkdir(parents=True)
+    (repo / "services" / "new" / "app.py").write_text("print('new')\n")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    refusal = f"services/new: not in commit {head[:12]} (commit it first, or pick another --ref)"
+    return repo / "services" / "new", refusal
+
+
+@pytest.mark.parametrize("command", [["probe"], ["review", "--no-tui", "--template"]])
+def test_a_service_folder_missing_from_the_commit_is_a_usage_error(
+    tmp_path: Path, prr: Prr, cache_env: Path, command: list[str]
+) -> None:
+    folder, refusal = uncommitted_service(tmp_path)
+    result = prr(command[0], str(folder), *command[1:])
+    assert (result.code, result.out, result.err) == (2, "", f"prr: {refusal}\n")
+
+
+def test_a_service_folder_missing_from_the_commit_is_refused_when_the_app_opens_its_review(tmp_path: Path) -> None:
+    folder, refusal = uncommitted_service(tmp_path)
+    with pytest.raises(InputError) as caught:
+        ReviewSession.open(folder)
+    assert caught.value.lines() == [refusal]
+
+
+def test_a_repository_without_commits_is_told_to_commit_first(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    result = prr("probe", str(repo))
+    assert (result.code, result.err) == (2, f"prr: {repo}: no commits yet: commit the service first\n")
+
+
+def test_a_bare_repository_is_a_usage_error_asking_for_a_checkout(tmp_path: Path, prr: Prr, cache_env: Path) -> None:
+    make_repo(tmp_path / "svc", {"README.md": "hi\n"})
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "svc"), str(tmp_path / "svc.git"))
+    result = prr("probe", "svc.git")
+    assert result.code == 2
+    assert result.err == (
+        "prr: svc.git: a bare repository: prr reviews a checkout (a working tree); clone it and run prr in the clone\n"
+    )

@@ -149,3 +149,27 @@ def test_signing_with_a_security_key_asks_for_the_touch_ssh_keygen_keeps_quiet_a
     plain = keys(tmp_path, "grace@example.com")["grace@example.com"]
     signed = prr("sign", str(record), "--key", str(plain.private), "--principal", "grace@example.com")
     assert signed.code == 0 and signed.err == ""  # an ordinary key needs no touch
+
+
+def test_the_printed_ssh_keygen_commands_work_from_the_repository_top_whatever_folder_prr_ran_in(
+    repo: Path, tmp_path: Path, prr: Prr
+) -> None:
+    answers = answers_file(tmp_path, tier=1, signers=TWO)
+    record = Path(prr("review", str(repo), "--no-tui", "--answers", str(answers)).out.splitlines()[-1])
+    keyring = keys(tmp_path, *TWO)
+    for principal, key in keyring.items():
+        assert prr("sign", str(record), "--key", str(key.private), "--principal", principal, "--commit").code == 0
+    trust = tmp_path / "trust files"  # a space: every path must be shell-quoted
+    trust.mkdir()
+    allowed(tmp_path, keyring).rename(trust / "allowed_signers")
+    revoked = keys(trust, "mallory@example.com")["mallory@example.com"].public  # revokes nobody who signed
+    src = repo / "src"
+    given = ("--allowed-signers", "../../trust files/allowed_signers", "--revoked", os.path.relpath(revoked, src))
+    verified = prr("verify", "..", *given, cwd=src)
+    assert verified.code == 0, verified.out + verified.err
+    commands = [line.strip() for line in verified.out.splitlines() if line.strip().startswith("ssh-keygen -Y verify")]
+    assert len(commands) == 2
+    for command in commands:
+        assert f" -f '{trust / 'allowed_signers'}' " in command and f" -r '{revoked}' " in command
+        done = subprocess.run(command, shell=True, cwd=repo, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr)

@@ -141,6 +141,25 @@ def test_no_hook_runs(repo: Path, tmp_path: Path, hooks_path: str | None) -> Non
     assert sorted(p.name for p in tmp_path.glob("ran-*")) == []
 
 
+@pytest.mark.parametrize("driver", ["evil", "dotted.name=with-equals"])
+def test_no_clean_filter_runs_when_git_rechecks_the_users_index(repo: Path, tmp_path: Path, driver: str) -> None:
+    """Writing the user's index makes git re-read, through its clean filter, a file it
+    cannot vouch for by stat data: here one staged with a modification time after the
+    index was written ("racily clean")."""
+    write(repo, ".gitattributes", f"svc/* filter={driver}\n".encode())
+    write(repo, "svc/app.py", b"print('changed')\n")
+    git(repo, "add", "svc/app.py")
+    later = (repo / ".git" / "index").stat().st_mtime + 3600
+    os.utime(repo / "svc" / "app.py", (later, later))
+    git(repo, "update-index", "--really-refresh")  # the staged stat data: an hour after the index's
+    ran = tmp_path / "ran-filter"
+    git(repo, "config", f"filter.{driver}.clean", f"sh -c 'touch {ran}; cat'")
+    git(repo, "config", f"filter.{driver}.process", f"sh -c 'touch {ran}'")
+    commit_paths(repo, [RECORD, SIGNATURE], "Add record r1")
+    assert not ran.exists()
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["svc/app.py"]  # still staged, and only it
+
+
 def test_a_detached_head_is_refused(repo: Path) -> None:
     git(repo, "checkout", "-q", "--detach")
     refused(

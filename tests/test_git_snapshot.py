@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -121,6 +122,69 @@ def test_a_repository_owned_by_another_user_gets_gits_refusal_in_one_line(tmp_pa
     assert "another user owns it" in line
     assert "safe.directory" in line
     assert not (tmp_path / ".gitconfig").exists()  # prr never writes safe.directory itself
+
+
+@pytest.mark.parametrize("where", ["top level", "subfolder", "relative subfolder"])
+def test_the_ownership_hint_trusts_the_repository_top_by_its_absolute_path_and_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand the repository to another user")
+    repo = make_repo(tmp_path / "their repo", {"services/pay/a.txt": "a\n"})  # a space: the path needs quoting
+    subprocess.run(["chown", "-R", "nobody", str(repo)], check=True)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no safe.directory from the developer's own config
+    monkeypatch.chdir(tmp_path)
+    path = {
+        "top level": repo,
+        "subfolder": repo / "services" / "pay",
+        "relative subfolder": Path("their repo/services/pay"),
+    }[where]
+    with pytest.raises(InputError) as caught:
+        GitSnapshot.open(path)
+    [line] = caught.value.lines()
+    command = shlex.split(line.split("run: ", 1)[1].split(" (prr will not", 1)[0])
+    assert command == ["git", "config", "--global", "--add", "safe.directory", str(repo.resolve())]
+    subprocess.run(command, check=True)  # what the user would run, if they trust the repository
+    with GitSnapshot.open(path) as snapshot:
+        assert snapshot.top == repo.resolve()
+
+
+def test_a_service_folder_that_is_not_committed_is_refused_in_one_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"README.md": "r\n"})
+    (repo / "services" / "new").mkdir(parents=True)
+    (repo / "services" / "new" / "app.py").write_text("print('new')\n")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    with pytest.raises(InputError) as caught:
+        GitSnapshot.open(repo / "services" / "new")
+    assert caught.value.lines() == [f"services/new: not in commit {head[:12]} (commit it first, or pick another --ref)"]
+
+
+def test_a_ref_from_before_the_service_folder_existed_is_refused(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"README.md": "r\n"})
+    before = git(repo, "rev-parse", "HEAD").strip()
+    make_repo(repo, {"services/new/app.py": "print('new')\n"})
+    with GitSnapshot.open(repo / "services" / "new") as snapshot:
+        assert snapshot.prefix == "services/new"
+    with pytest.raises(InputError, match=f"^services/new: not in commit {before[:12]} "):
+        GitSnapshot.open(repo / "services" / "new", before)
+
+
+def test_a_repository_without_commits_says_to_commit_first(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    with pytest.raises(InputError) as caught:
+        GitSnapshot.open(repo)
+    assert caught.value.lines() == [f"{repo}: no commits yet: commit the service first"]
+
+
+def test_a_bare_repository_is_refused_as_not_a_checkout(tmp_path: Path) -> None:
+    make_repo(tmp_path / "r", {"a.txt": "a\n"})
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "r"), str(tmp_path / "r.git"))
+    with pytest.raises(InputError) as caught:
+        GitSnapshot.open(tmp_path / "r.git")
+    [line] = caught.value.lines()
+    assert "prr reviews a checkout" in line and "safe.bareRepository" not in line
 
 
 def _open_fds() -> int:

@@ -5,12 +5,31 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run
+from conftest import REPO_ROOT, Run
 from gitrepos import git, make_repo
+from records import allowed, keys, sign_all
+
+# A real runbook (prose, diagnosis, mitigation) whose committed name is not UTF-8: evidence
+# the probes cite, so its name reaches every message, output and record.
+EVIDENCE_NAME = b"runbooks/caf\xe9.md"
+EVIDENCE_SHOWN = "runbooks/caf\\xe9.md"
+RUNBOOK = (
+    "# Checkout runbook\n\nThe checkout service takes payments for the web shop and the mobile apps. "
+    "When it is slow, customers abandon their baskets, so treat a sustained rise in latency as an "
+    "incident. It depends on the payments gateway, the orders database and the session cache; most "
+    "incidents start in one of those three. Check each in turn before you restart anything, and write "
+    "down what you saw in the incident channel so the next responder does not repeat it.\n\n"
+    "## Diagnosis\n\nLook at the latency panel first.\n\n"
+    "## Mitigation\n\nScale the deployment out, then fail over the cache.\n\n"
+    "## Rollback\n\nAsk.\n"  # no steps: rollback-documented fails, quoting the name
+)
 
 
 @pytest.fixture
@@ -22,6 +41,9 @@ def hostile(tmp_path: Path) -> tuple[Path, Path]:
     (repo / "passwd").symlink_to("/etc/passwd")
     with open(os.fsencode(repo) + b"/runbook-\xff.md", "wb") as handle:
         handle.write(b"# Runbook\n")
+    os.mkdir(os.fsencode(repo) + b"/runbooks")
+    with open(os.fsencode(repo) + b"/" + EVIDENCE_NAME, "wb") as handle:
+        handle.write(RUNBOOK.encode())
     big = repo / "huge.yaml"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
@@ -80,3 +102,57 @@ def test_probing_from_inside_an_embedded_bare_repository_runs_nothing(
     assert "Traceback" not in result.err
     assert list(sentinels.iterdir()) == []
     assert result.code in (1, 2, 3)
+
+
+def run_bytes(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """`python -m prr ARGS` with its output as bytes, as a pipe or a file receives it."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), NO_COLOR="1", PRR_CACHE_DIR=str(cwd / "prr-cache"))
+    return subprocess.run([sys.executable, "-m", "prr", *args], cwd=cwd, env=env, capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_probe_output_about_evidence_whose_name_is_not_utf8_is_utf8(
+    hostile: tuple[Path, Path], tmp_path: Path, output: str
+) -> None:
+    repo, _ = hostile
+    done = run_bytes("probe", str(repo), "--format", output, "--no-cache", cwd=tmp_path)
+    assert b"Traceback" not in done.stderr
+    text = done.stdout.decode("utf-8")  # strict: one raw byte of the name would raise here
+    done.stderr.decode("utf-8")
+    if output == "text":
+        assert f"runbook-present: pass: {EVIDENCE_SHOWN} is a runbook" in text
+    else:
+        [runbook] = [
+            f
+            for item in json.loads(text)["items"]
+            for f in item["findings"]
+            if f["probe"] == "runbook-present" and f["outcome"] == "pass"
+        ]
+        assert runbook["message"].startswith(EVIDENCE_SHOWN)
+        assert runbook["locations"] == [{"path": EVIDENCE_SHOWN, "line": None}]
+
+
+def test_a_review_citing_evidence_whose_name_is_not_utf8_is_written_committed_and_verified(
+    hostile: tuple[Path, Path], tmp_path: Path, prr: Callable[..., Run]
+) -> None:
+    repo, sentinels = hostile
+    template = run_bytes("review", str(repo), "--no-tui", "--template", cwd=tmp_path)
+    assert template.returncode == 0, template.stderr
+    assert EVIDENCE_SHOWN in template.stdout.decode("utf-8")  # the failing rollback section's place
+    answers = tmp_path / "answers.yaml"
+    answers.write_bytes(template.stdout)
+    written = prr("review", str(repo), "--no-tui", "--answers", str(answers))
+    assert written.code == 1 and "Traceback" not in written.err, written.err  # answered nothing: not ready
+    record = Path(written.out.splitlines()[-1].split()[-1])
+    findings = [f for item in tomllib.loads(record.read_text("utf-8"))["items"] for f in item["findings"]]
+    [runbook] = [f for f in findings if f["probe"] == "runbook-present" and f["outcome"] == "pass"]
+    assert runbook["locations"] == [{"path": EVIDENCE_SHOWN}]
+    assert runbook["evidence"][0]["path"] == EVIDENCE_SHOWN
+    assert list(sentinels.iterdir()) == []
+    keyring = keys(tmp_path, "alice@example.com", "bob@example.com")  # tier 1 needs two signers
+    sign_all(record, keyring)
+    committed = prr("commit", str(record))  # over HEAD's missing blob, and past its clean filter
+    assert committed.code == 0, committed.err
+    assert list(sentinels.iterdir()) == []
+    verified = prr("verify", str(repo), "--allowed-signers", str(allowed(tmp_path, keyring)))
+    assert verified.code == 0 and "1 valid" in verified.out, verified.out + verified.err

@@ -5,9 +5,11 @@ there. Lines 1-14 of PACK are a valid pack; cases append lines 15 onwards to its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import Run
 
 from prr.domain.errors import InputError
 from prr.workflow.checklists import lint, open_pack
@@ -104,6 +106,65 @@ CASES = {
             "p.yaml:16:61: parameter 'min_words' of 'runbook-present' "
             "must be a whole number written in decimal, got 'lots'"
         ],
+    ),
+    "unknown golden signal": (
+        "        evidence: both\n"
+        "        probes: [{probe: dashboard-golden-signals, with: {signals: [latency, foo]}}]\n",
+        [
+            "p.yaml:16:78: parameter 'signals' of 'dashboard-golden-signals': each entry must be one of "
+            "latency, traffic, errors, saturation, got 'foo'"
+        ],
+    ),
+    "misspelt golden signal": (
+        "        evidence: both\n        probes: [{probe: dashboard-golden-signals, with: {signals: [latncy]}}]\n",
+        [
+            "p.yaml:16:69: parameter 'signals' of 'dashboard-golden-signals': each entry must be one of "
+            "latency, traffic, errors, saturation, got 'latncy' (did you mean 'latency'?)"
+        ],
+    ),
+    "negative word count": (
+        "        evidence: both\n        probes: [{probe: runbook-present, with: {min_words: -5}}]\n",
+        ["p.yaml:16:61: parameter 'min_words' of 'runbook-present' must be at least 1, got -5"],
+    ),
+    "no severities": (
+        "        evidence: both\n        probes: [{probe: alert-rules-sound, with: {severities: []}}]\n",
+        ["p.yaml:16:64: parameter 'severities' of 'alert-rules-sound' must list at least one entry, got an empty list"],
+    ),
+    "no signals": (
+        "        evidence: both\n        probes: [{probe: dashboard-golden-signals, with: {signals: []}}]\n",
+        [
+            "p.yaml:16:68: parameter 'signals' of 'dashboard-golden-signals' must list at least one of "
+            "latency, traffic, errors, saturation, got an empty list"
+        ],
+    ),
+    "no paths to search": (
+        "        evidence: both\n        probes: [{probe: runbook-present, with: {paths: []}}]\n",
+        ["p.yaml:16:57: parameter 'paths' of 'runbook-present' must list at least one entry, got an empty list"],
+    ),
+    "path out of the service folder": (
+        "        evidence: both\n        probes: [{probe: dr-plan, with: {paths: [docs, ../shared/dr]}}]\n",
+        [
+            "p.yaml:16:56: parameter 'paths' of 'dr-plan': each entry must be a path inside the service folder "
+            "(no '..' step), got '../shared/dr'"
+        ],
+    ),
+    "health path without a slash": (
+        "        evidence: both\n        probes: [{probe: health-endpoint, with: {paths: [healthz]}}]\n",
+        [
+            "p.yaml:16:58: parameter 'paths' of 'health-endpoint': each entry must be a URL path starting with '/' "
+            "(no spaces), got 'healthz'"
+        ],
+    ),
+    "metrics path without a slash": (
+        "        evidence: both\n        probes: [{probe: metrics-endpoint, with: {path: metrics}}]\n",
+        [
+            "p.yaml:16:57: parameter 'path' of 'metrics-endpoint' must be a URL path starting with '/' "
+            "(no spaces), got 'metrics'"
+        ],
+    ),
+    "zero latency budget": (
+        "        evidence: both\n        probes: [{probe: health-endpoint, with: {latency_budget_ms: 0}}]\n",
+        ["p.yaml:16:69: parameter 'latency_budget_ms' of 'health-endpoint' must be at least 1, got 0"],
     ),
     "automatic without probes": (
         "        evidence: automatic\n",
@@ -208,3 +269,59 @@ def test_deep_block_nesting_is_refused_at_the_first_level_too_deep(tmp_path: Pat
     path = tmp_path / "p.yaml"
     path.write_text("id:\n" + "".join("  " * depth + "- \n" for depth in range(500)))
     assert problems(path) == [f"{path}:33:63: nesting deeper than 32 levels"]
+
+
+def test_every_senseless_parameter_of_a_probe_use_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        PACK + "        evidence: both\n"
+        "        probes: [{probe: runbook-present, with: {min_words: -5, paths: [], sections: []}}]\n"
+    )
+    assert [line.replace(str(path), "p.yaml") for line in problems(path)] == [
+        "p.yaml:16:61: parameter 'min_words' of 'runbook-present' must be at least 1, got -5",
+        "p.yaml:16:72: parameter 'paths' of 'runbook-present' must list at least one entry, got an empty list",
+        "p.yaml:16:86: parameter 'sections' of 'runbook-present' must list at least one entry, got an empty list",
+    ]
+
+
+def test_parameters_that_make_sense_though_not_the_defaults_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        PACK + "        evidence: both\n        probes:\n"
+        "          - {probe: dashboard-golden-signals, with: {signals: [errors, latency]}}\n"
+        "          - {probe: runbook-present, with: {min_words: 1, paths: [., ops/runbook.md]}}\n"
+        "          - {probe: tls-expiry, with: {warn_days: 0, critical_days: 0}}\n"
+        "          - {probe: health-endpoint, with: {paths: [/status?full=1], latency_budget_ms: 1}}\n"
+    )
+    [item] = open_pack(str(path)).sections[0].items
+    assert [(use.probe, dict(use.params)) for use in item.probes] == [
+        ("dashboard-golden-signals", {"signals": ["errors", "latency"]}),
+        ("runbook-present", {"min_words": 1, "paths": [".", "ops/runbook.md"]}),
+        ("tls-expiry", {"warn_days": 0, "critical_days": 0}),
+        ("health-endpoint", {"paths": ["/status?full=1"], "latency_budget_ms": 1}),
+    ]
+
+
+def test_an_override_that_breaks_an_inherited_probe_parameter_is_refused_at_the_override(tmp_path: Path) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(
+        'id: acme\nversion: "1"\ntitle: ACME\ndescription: ACME.\nextends: launch\noverride:\n'
+        "  dashboards.golden-signals:\n"
+        "    probes: [{probe: dashboard-golden-signals, with: {signals: [latency, foo]}}]\n"
+    )
+    assert problems(path) == [
+        f"{path}:8:74: parameter 'signals' of 'dashboard-golden-signals': each entry must be one of "
+        "latency, traffic, errors, saturation, got 'foo'"
+    ]
+
+
+def test_lint_refuses_a_senseless_probe_parameter_on_one_line_with_exit_2(
+    prr: Callable[..., Run], write: Callable[[str, str], Path]
+) -> None:
+    extra = "        evidence: both\n        probes: [{probe: alert-rules-sound, with: {severities: []}}]\n"
+    path = write("p.yaml", PACK + extra)
+    result = prr("checklists", "lint", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [
+        f"{path}:16:64: parameter 'severities' of 'alert-rules-sound' must list at least one entry, got an empty list"
+    ]

@@ -9,9 +9,9 @@ import sys
 
 from conftest import REPO_ROOT
 
-from prr.domain.probe_spec import ParamType
+from prr.domain.probe_spec import ParamType, ProbeKind
 from prr.probes.catalog_doc import render
-from prr.probes.registry import PROBES
+from prr.probes.registry import IN_SERVICE, PROBES, URL_PATH
 
 _PY_TYPES = {
     ParamType.STR: str,
@@ -38,13 +38,53 @@ def test_parameter_defaults_have_their_declared_type() -> None:
                 assert all(isinstance(v, str) for v in param.default)
 
 
+def test_parameter_defaults_make_sense_by_their_own_declaration() -> None:
+    for spec in PROBES.values():
+        for param in spec.params:
+            entries = param.default if param.type is ParamType.STR_LIST else [param.default]
+            texts = [v for v in entries if isinstance(v, str)]
+            assert param.value_problem(param.default) is None, (spec.id, param.name)
+            assert [param.entry_problem(v) for v in texts] == [None] * len(texts), (spec.id, param.name)
+
+
+def test_every_list_parameter_must_be_non_empty_and_every_number_has_a_minimum() -> None:
+    """An empty list or a negative count makes a probe fail for ever or pass on nothing."""
+    for spec in PROBES.values():
+        for param in spec.params:
+            if param.type is ParamType.STR_LIST:
+                assert param.non_empty, (spec.id, param.name)
+            if param.type in (ParamType.INT, ParamType.NUMBER):
+                assert param.minimum is not None, (spec.id, param.name)
+
+
+def test_path_parameters_must_name_a_path_their_probe_can_reach() -> None:
+    for spec in PROBES.values():
+        for param in spec.params:
+            if param.name in ("path", "paths"):
+                expected = IN_SERVICE if spec.kind is ProbeKind.REPOSITORY else URL_PATH
+                assert param.shape == expected, (spec.id, param.name)
+
+
+def test_golden_signals_may_only_name_the_signals_the_probe_recognises() -> None:
+    signals = PROBES["dashboard-golden-signals"].param("signals")
+    assert signals is not None
+    assert signals.entry_problem("latency") is None
+    assert signals.entry_problem("foo") == "must be one of latency, traffic, errors, saturation, got 'foo'"
+
+
+def test_the_probe_reference_shows_what_each_parameter_allows() -> None:
+    doc = render()
+    assert "| `min_words` | integer | `80` | at least 1 |" in doc
+    assert "| not empty; each one of `latency`, `traffic`, `errors`, `saturation` |" in doc
+    assert "| `path` | string | `\"/metrics\"` | a URL path starting with '/' (no spaces) |" in doc
+
+
 def test_docs_probes_md_is_generated_from_the_registry() -> None:
     committed = (REPO_ROOT / "docs" / "probes.md").read_text()
     assert committed == render(), "regenerate: python -m prr.probes.catalog_doc > docs/probes.md"
 
 
 def test_every_declared_repository_probe_is_implemented_and_nothing_else() -> None:
-    from prr.domain.probe_spec import ProbeKind
     from prr.probes.repo import REPOSITORY_PROBES
 
     declared = {probe_id for probe_id, spec in PROBES.items() if spec.kind is ProbeKind.REPOSITORY}

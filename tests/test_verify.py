@@ -187,6 +187,31 @@ def test_records_are_read_from_the_commit_not_the_working_tree(signed: tuple[Pat
     assert verified(repo, allowed_signers).status is RecordStatus.VALID
 
 
+def test_a_record_folder_removed_since_is_found_in_the_tree_at_the_ref(
+    signed: tuple[Path, Path, Path], prr: Prr
+) -> None:
+    repo, record, allowed_signers = signed
+    git(repo, "rm", "-rq", ".prr/records")
+    git(repo, "commit", "-qm", "remove the record")
+    folder = record.parent.relative_to(repo)
+    for path in (str(folder), str(folder / "record.toml")):
+        result = prr("verify", path, "--ref", "HEAD~1", "--allowed-signers", str(allowed_signers), cwd=repo)
+        assert result.code == 0, result.err
+        assert f"{folder}/record.toml: valid" in result.out
+
+
+def test_a_path_neither_in_the_working_tree_nor_at_the_ref_is_one_clear_line(
+    signed: tuple[Path, Path, Path], prr: Prr
+) -> None:
+    repo, _, allowed_signers = signed
+    result = prr("verify", ".prr/records/nope", "--ref", "HEAD", "--allowed-signers", str(allowed_signers), cwd=repo)
+    assert result.code == 2
+    head = git(repo, "rev-parse", "HEAD")[:12]
+    assert result.err.splitlines() == [
+        f"prr: .prr/records/nope: no such file or folder, in the working tree or at HEAD ({head})"
+    ]
+
+
 def test_an_allowed_signers_file_inside_the_repository_needs_asking_and_is_reported_weaker(
     signed: tuple[Path, Path, Path], prr: Prr
 ) -> None:

@@ -233,3 +233,44 @@ def test_sha256_repositories_are_read_too(tmp_path: Path) -> None:
     assert index.unchanged(b"a.md", committed["a.md"], os.lstat(repo / "a.md"))
     (repo / "a.md").write_text("ALPHA\n")
     assert changed(repo, committed) == ["a.md"]
+
+
+def test_files_a_sparse_checkout_leaves_out_are_not_changes(tmp_path: Path, mode: str) -> None:
+    repo, committed = _repo(tmp_path)
+    git(repo, "sparse-checkout", "set", "--no-cone", "/a.md")  # skip-worktree on every other entry
+    assert not (repo / "docs").exists()
+    _age_index(repo)
+    assert changed(repo, committed) == []
+    (repo / "a.md").write_text("ALPHA\n")
+    assert changed(repo, committed) == ["a.md"]  # what is checked out is still compared
+
+
+def test_folders_a_sparse_index_leaves_out_are_not_changes(tmp_path: Path, mode: str) -> None:
+    repo, committed = _repo(tmp_path)
+    git(repo, "sparse-checkout", "set", "--cone", "--sparse-index", "k8s")  # docs/ becomes one folder entry
+    assert not (repo / "docs").exists()
+    _age_index(repo)
+    assert "docs/" in git(repo, "ls-files", "--sparse").splitlines()
+    assert changed(repo, committed) == []
+
+
+def test_a_left_out_file_staged_with_other_content_is_still_a_change(tmp_path: Path, mode: str) -> None:
+    repo, committed = _repo(tmp_path)
+    (tmp_path / "staged.md").write_text("staged\n")
+    other = git(repo, "hash-object", "-w", str(tmp_path / "staged.md")).strip()
+    git(repo, "update-index", "--cacheinfo", f"100644,{other},docs/b.md")
+    git(repo, "update-index", "--skip-worktree", "docs/b.md")
+    (repo / "docs" / "b.md").unlink()
+    assert changed(repo, committed) == ["docs/b.md"]
+
+
+def test_the_index_is_read_late_only_when_a_file_differs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worktree, "_INDEX_BYTES_PER_FILE", 0)  # hashing the files is cheaper than the index
+    repo, committed = _repo(tmp_path)
+    reads = []
+    monkeypatch.setattr(worktree, "read_index", lambda path, size: reads.append(path) or read_index(path, size))
+    assert changed(repo, committed) == []
+    assert reads == []
+    (repo / "a.md").write_text("ALPHA\n")
+    assert changed(repo, committed) == ["a.md"]
+    assert reads == [repo / ".git" / "index"]

@@ -5,7 +5,10 @@ staged and out of it. Signed bytes go in exactly as they are on disk (`hash-obje
 --no-filters`, read without following symlinks). No hook runs: `commit-tree` runs none
 and SAFE_CONFIG points hooks at /dev/null for the others. The branch moves by
 compare-and-swap, so a commit made meanwhile is never overwritten. Every call carries
-SAFE_CONFIG and an explicit git dir, as in the snapshot."""
+SAFE_CONFIG and an explicit git dir, as in the snapshot, and every filter driver the
+repository configures is switched off: writing the user's index makes git re-read files
+it cannot vouch for by their stat data, through their clean filters, and a filter is a
+command the repository chose (see `_filters_off`)."""
 
 from __future__ import annotations
 
@@ -62,7 +65,7 @@ def commit_paths(top: Path, paths: list[str], message: str, expected_head: str |
         index = str(Path(scratch) / "index")
         repo.run("read-tree", head, index=index)
         repo.run("update-index", *_index_args(entries), index=index)
-        tree = repo.run("write-tree", index=index).strip()
+        tree = repo.run("write-tree", "--missing-ok", index=index).strip()  # HEAD's own blobs may be missing
     changed = repo.changed(head, tree, wanted)
     if not changed:
         raise InputError(f"nothing to commit: {', '.join(map(printable, wanted))} already committed as they are")
@@ -84,13 +87,13 @@ def _checked(path: str) -> str:
 class _Repo:
     """One repository's git dir and top level, and the git calls a commit needs."""
 
-    def __init__(self, top: Path, git_dir: Path, index_lock: Path) -> None:
+    def __init__(self, top: Path, git_dir: Path, index_lock: Path, filters_off: dict[str, str]) -> None:
         self.top = top
         self.index_lock = index_lock
         # --literal-pathspecs: a path is a name, never a glob or pathspec magic.
         self._base = ["git", *_CONFIG_ARGS, "--literal-pathspecs", f"--git-dir={git_dir}", f"--work-tree={top}"]
         self._git = git.Git(str(top))
-        self._git.update_environment(**GIT_ENV)
+        self._git.update_environment(**GIT_ENV, **filters_off)
 
     @classmethod
     def open(cls, top: Path) -> _Repo:
@@ -104,7 +107,9 @@ class _Repo:
         toplevel, git_dir, index = out.splitlines()
         if Path(toplevel) != top.resolve():
             raise InputError(f"{top}: not the top level of its git repository ({toplevel} is)")
-        return cls(Path(toplevel), Path(git_dir), Path(index + ".lock"))
+        filters = ["git", *_CONFIG_ARGS, "config", "-z", "--get-regexp", r"^filter\."]
+        configured = str(runner.execute(filters, with_exceptions=False))  # exit 1, no output: no filters
+        return cls(Path(toplevel), Path(git_dir), Path(index + ".lock"), _filters_off(configured))
 
     def run(self, *args: str, index: str | None = None, istream: int | None = None) -> str:
         """Git's output; a failure is a ToolError naming the command and git's message."""
@@ -233,6 +238,27 @@ def _open_regular(top: Path, path: str) -> int | None:
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _filters_off(configured: str) -> dict[str, str]:
+    """Environment settings that switch off every filter driver CONFIGURED names (`git
+    config -z --get-regexp` output): an empty clean, smudge and process command, and not
+    required. Given as GIT_CONFIG_KEY_n/VALUE_n, after any the caller's environment
+    already sets: unlike `-c name=value`, a driver name holding "=" cannot escape them."""
+    keys = [entry.split("\n", 1)[0] for entry in configured.split("\0")]
+    names = sorted(
+        {key[len("filter.") : key.rindex(".")] for key in keys if key.startswith("filter.") and key.count(".") > 1}
+    )
+    settings = [(f"filter.{name}.{var}", value) for name in names for var, value in _FILTER_OFF]
+    given = os.environ.get("GIT_CONFIG_COUNT", "0")
+    start = int(given) if given.isdigit() else 0
+    env = {"GIT_CONFIG_COUNT": str(start + len(settings))} if settings else {}
+    for number, (key, value) in enumerate(settings, start):
+        env |= {f"GIT_CONFIG_KEY_{number}": key, f"GIT_CONFIG_VALUE_{number}": value}
+    return env
+
+
+_FILTER_OFF = (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))
 
 
 def _first_line(stderr: str) -> str:

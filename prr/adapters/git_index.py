@@ -5,7 +5,8 @@ status or diff: a repository's config can make those run filters or an fsmonitor
 The index records, for each tracked file, the blob git staged and the file's stat data when
 git last looked at it. A file whose stat data still match, and that was not written in the
 same second as the index itself (git's "racily clean" case), still holds that blob, so it
-need not be read and hashed. Versions 2, 3 and 4 are read; a split index, an unknown
+need not be read and hashed; an entry git marks skip-worktree (a sparse checkout) has no
+working copy at all. Versions 2, 3 and 4 are read; a split index, an unknown
 version or a damaged file reads as no index at all, and callers then hash every file."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _OWNER_SIZE = struct.Struct(">3I")  # uid, gid, size
 _ASSUME_VALID, _EXTENDED, _STAGE, _NAME_LENGTH = 0x8000, 0x4000, 0x3000, 0x0FFF
 _SKIP_WORKTREE, _INTENT_TO_ADD = 0x4000, 0x2000
 _REGULAR_MODES = (0o100644, 0o100755)
+_FOLDER_MODE = 0o040000  # a sparse index's entry for a whole folder left out of the checkout
 _LOW32 = 0xFFFFFFFF
 _MAX_BYTES = 1 << 30
 
@@ -56,6 +58,32 @@ class GitIndex:
             and data[offset + 40 : flags_at] == bytes.fromhex(oid)
             and self._trusted(flags_at)
         )
+
+    def not_checked_out(self, path: bytes, oid: str) -> bool:
+        """True when git keeps no working copy of `path` by design, as a sparse checkout
+        does: its entry records blob `oid` with the skip-worktree flag, or a folder above it
+        is a sparse index's folder entry (all of whose files git leaves out). Such a file
+        is missing or different on disk without anything being left uncommitted."""
+        offset = self._offsets.get(path)
+        if offset is not None:
+            flags_at = offset + 40 + self._oid_size
+            recorded = self._data[offset + 40 : flags_at] == bytes.fromhex(oid)
+            return recorded and self._skipped(flags_at)
+        folder = path.rpartition(b"/")[0]
+        while folder:
+            offset = self._offsets.get(folder + b"/")
+            if offset is not None:
+                mode = int.from_bytes(self._data[offset + 24 : offset + 28], "big")
+                return mode == _FOLDER_MODE and self._skipped(offset + 40 + self._oid_size)
+            folder = folder.rpartition(b"/")[0]
+        return False
+
+    def _skipped(self, flags_at: int) -> bool:
+        """Stage 0 with the skip-worktree flag."""
+        flags = int.from_bytes(self._data[flags_at : flags_at + 2], "big")
+        if flags & _STAGE or not flags & _EXTENDED:
+            return False
+        return bool(int.from_bytes(self._data[flags_at + 2 : flags_at + 4], "big") & _SKIP_WORKTREE)
 
     def _trusted(self, flags_at: int) -> bool:
         """Stage 0, and no assume-unchanged, skip-worktree or intent-to-add flag."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
@@ -31,6 +33,7 @@ from prr.adapters.tree_listing import (
     parse_tree,
 )
 from prr.domain.errors import InputError, ToolError
+from prr.domain.text import printable
 
 MAX_BLOB_BYTES = 1024 * 1024
 SAFE_CONFIG = (
@@ -86,9 +89,18 @@ class GitSnapshot:
         try:
             commit = g.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
         except GitFailed:
+            unborn = ref == "HEAD" and _unborn(g)
             g.close()
+            if unborn:
+                raise InputError(f"{top}: no commits yet: commit the service first") from None
             raise InputError(f"{ref}: no such commit in this repository") from None
-        return cls(top, git_dir, prefix, commit, g)
+        snapshot = cls(top, git_dir, prefix, commit, g)
+        if prefix and not snapshot._has_folder(prefix):
+            snapshot.close()
+            raise InputError(
+                f"{printable(prefix)}: not in commit {commit[:12]} (commit it first, or pick another --ref)"
+            )
+        return snapshot
 
     def __enter__(self) -> GitSnapshot:
         return self
@@ -309,6 +321,12 @@ class GitSnapshot:
             raise ToolError(f"{self.top}: git commit {self.commit} is damaged")
         return data[5 : data.index(b"\n")].decode()
 
+    def _has_folder(self, path: str) -> bool:
+        """True when the commit has a folder at `path`. A review of a folder it lacks would
+        find nothing there and report the service as failing every probe."""
+        found = self._lookup(path)
+        return found is not None and found[0] == TREE
+
     def _lookup(self, path: str) -> tuple[str, str] | None:
         """(mode, oid) at `path` in the commit, from tree objects; None when absent."""
         mode, oid = TREE, self.root_tree
@@ -357,6 +375,19 @@ def discover(path: Path) -> tuple[Path, Path, str]:
     return Path(top), Path(git_dir), (rest[0] if rest else "").rstrip("/")
 
 
+def _unborn(g: Git) -> bool:
+    """True when HEAD names a branch that has no commit yet (a repository just made)."""
+    try:
+        branch = g.run("symbolic-ref", "--quiet", "HEAD").decode("utf-8", "surrogateescape").strip()
+    except GitFailed:
+        return False  # a detached HEAD names a commit, whether or not it is there
+    try:
+        g.run("rev-parse", "--verify", "--quiet", "--end-of-options", branch)
+    except GitFailed:
+        return True
+    return False
+
+
 def config_args() -> list[str]:
     return [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
 
@@ -380,11 +411,19 @@ def _over_cap(size: int, cap: int) -> str:
 
 def _explain(stderr: str, folder: Path) -> Exception:
     if "dubious ownership" in stderr:
+        # safe.directory takes the repository's top level, as an absolute path: git names
+        # it in its message; a subfolder or a relative path would not make git trust it.
+        reported = re.search(r"repository at '(.+)'$", stderr, re.MULTILINE)
+        top = reported[1] if reported else str(folder.resolve())
         return InputError(
             f"{folder}: git refuses this repository because another user owns it; if you trust it, "
-            f"run: git config --global --add safe.directory '{folder}' (prr will not change your git config)"
+            f"run: git config --global --add safe.directory {shlex.quote(top)} (prr will not change your git config)"
         )
     if "not a git repository" in stderr:
         return InputError(f"{folder}: not inside a git repository")
+    if "safe.bareRepository" in stderr:  # the setting prr imposes, so a bare repository runs nothing of its own
+        return InputError(
+            f"{folder}: a bare repository: prr reviews a checkout (a working tree); clone it and run prr in the clone"
+        )
     first = next((line for line in stderr.splitlines() if line.strip()), "git failed")
     return ToolError(f"{folder}: git: {first.strip()}")

@@ -6,7 +6,8 @@ A file whose stat data match git's index entry for the committed blob is taken a
 unchanged without reading it (git's own test, racily clean files excepted; see
 git_index); every other file is read and hashed. So a review of 16,000 evidence files
 reads only the few the user touched, and one of 50 files reads those 50 rather than a
-100,000-entry index."""
+100,000-entry index. Only when some file differs is the index read (if it was not yet) to
+leave out the files a sparse checkout never wrote."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ _FOLDER_FLAGS = _FILE_FLAGS | os.O_DIRECTORY
 
 def changed(top: Path, git_dir: Path, committed: Mapping[str, str], spread: Spread | None = None) -> list[str]:
     """The paths of `committed` (path -> committed blob id) whose working-tree file is
-    missing, is not a regular file reached without symlinks, or holds other content.
+    missing, is not a regular file reached without symlinks, or holds other content,
+    except files the index marks as left out of a sparse checkout.
 
     With SPREAD (a map over parts, as `forked.map_forked` gives), many files' stat data
     are compared in parts, one per process: sixteen thousand `lstat` calls are most of a
@@ -39,7 +41,8 @@ def changed(top: Path, git_dir: Path, committed: Mapping[str, str], spread: Spre
         return []
     outside = [path for path in committed if not _inside(path)]
     inside = {path: oid for path, oid in committed.items() if _inside(path)}
-    index = _index(git_dir / "index", inside)
+    index_path = git_dir / "index"
+    index = _index(index_path, inside)
     if index is None:
         unsure = inside
     elif spread is None or len(inside) < SPREAD_FROM:
@@ -53,7 +56,20 @@ def changed(top: Path, git_dir: Path, committed: Mapping[str, str], spread: Spre
     # Sorted by components: one folder's files come together, so each folder opens once.
     files = sorted((path.encode("utf-8", "surrogateescape").split(b"/"), path, oid) for path, oid in unsure.items())
     with _Folders(top) as folders:
-        return outside + [path for parts, path, oid in files if not _holds(folders, parts, oid)]
+        differ = [path for parts, path, oid in files if not _holds(folders, parts, oid)]
+    if differ and index is None:  # read only now: a clean working tree never pays for it
+        index = read_index(index_path, len(next(iter(inside.values()))) // 2)
+    return outside + _checked_out(index, differ, inside)
+
+
+def _checked_out(index: GitIndex | None, paths: list[str], committed: Mapping[str, str]) -> list[str]:
+    """`paths` less those git keeps no working copy of by design (a sparse checkout):
+    their absence or other content leaves nothing uncommitted."""
+    if index is None:
+        return paths
+    return [
+        path for path in paths if not index.not_checked_out(path.encode("utf-8", "surrogateescape"), committed[path])
+    ]
 
 
 def _inside(path: str) -> bool:

@@ -22,6 +22,11 @@ FORMATS = ["text", "json", "junit", "sarif"]
 @trust_options
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to gate (records are read from it).")
 @click.option("--checklist", type=click.Path(dir_okay=False, path_type=Path), help="Pack file of non-built-in records.")
+@click.option(
+    "--tier",
+    type=click.IntRange(0, 3),
+    help="The service's tier, pinned from outside the repository (default: .prr/config.toml at REF).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def check_command(
     path: Path,
@@ -30,13 +35,16 @@ def check_command(
     repository_signers: str | None,
     ref: str,
     checklist: Path | None,
+    tier: int | None,
     fmt: str,
 ) -> None:
     """Exit 0 only if a valid, approved, unexpired review record covers the code at REF.
 
     Exit 1 otherwise, with the reason: no record, invalid, expired, not ready, or stale
-    ("stale: N files changed since the review of <date>")."""
-    result = check(path, VerifyOptions(ref, allowed_signers, revoked, repository_signers, checklist))
+    ("stale: N files changed since the review of <date>"). A record covers when it was
+    made at the service's tier or a more critical one (a lower number); CI pins that tier
+    with --tier, as the repository under review could otherwise lower its own."""
+    result = check(path, VerifyOptions(ref, allowed_signers, revoked, repository_signers, checklist), tier)
     if fmt == "json":
         click.echo(json.dumps(render_json(result), indent=2, ensure_ascii=False))
     elif fmt == "junit":

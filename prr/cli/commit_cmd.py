@@ -14,7 +14,8 @@ from prr.workflow.committing import commit_record
 def commit_command(record: Path) -> None:
     """Commit RECORD's folder (record, signatures, .prr/.gitattributes) and nothing else.
 
-    Your staged changes stay staged and out of the commit; no hooks run."""
+    Your staged changes stay staged and out of the commit; no hooks run. Refuses (exit 2)
+    a record changed since someone signed it or since it was committed."""
     committed = commit_record(record)
     click.echo(f"Committed {len(committed.paths)} file(s) on {committed.branch} as {committed.commit[:12]}:")
     for path in committed.paths:

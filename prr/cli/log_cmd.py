@@ -30,13 +30,16 @@ def log_command(
         click.echo(json.dumps({"format": "prr.log/1", "records": [_json(e) for e in entries]}, indent=2))
         return
     click.echo(_table(entries))
-    expiring = [(e, w) for e in entries if not e.removed for w in e.expiring]
+    expiring = [(e, w) for e in entries if e.current for w in e.expiring]
     if expiring:
-        click.echo("\nWaivers lapsing within 30 days:")
-        for entry, waiver in expiring:
+        click.echo("\nWaivers lapsing within 30 days (from the newest review of each service and checklist):")
+        for entry, waiver in sorted(expiring, key=lambda pair: pair[1].expires):
             record = entry.verification.record
             assert record is not None
-            click.echo(f"  {waiver.expires}  {record.service.name}  {waiver.item}  approved by {waiver.approver}")
+            click.echo(
+                f"  {waiver.expires}  {record.service.name}  {waiver.item}  approved by {waiver.approver}"
+                f"  (record {record.id})"
+            )
 
 
 def _row(entry: LogEntry) -> tuple[str, ...]:
@@ -63,6 +66,7 @@ def _json(entry: LogEntry) -> dict[str, object]:
         **as_json(entry.verification),
         "added_in": entry.added_in,
         "removed": entry.removed,
+        "superseded_by": entry.superseded_by,
         "expiring_waivers": [
             {"item": w.item, "approver": w.approver, "expires": w.expires.isoformat()} for w in entry.expiring
         ],

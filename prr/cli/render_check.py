@@ -12,7 +12,18 @@ CHECK_FORMAT = "prr.check/1"
 
 
 def render_text(result: GateResult) -> str:
+    """The decision on the first line (CI shows it alone), then what it was measured
+    against: the tier and where it came from when CI did not pin it, the record that
+    decided when it overrules an older ready one, and that record's details."""
     lines = [f"{'PASS' if result.passed else 'FAIL'} {result.reason}"]
+    if not result.tier_pinned:
+        lines.append(f"required: tier {result.tier} ({result.tier_from}); pin the tier in CI with --tier")
+    if result.decided_by is not None and result.decided_by.head is not None and result.superseded:
+        older = ", ".join(r.head.id for r in result.superseded if r.head is not None)
+        lines.append(
+            f"decided by {result.decided_by.head.id}, the newest valid review of this code; "
+            f"it supersedes the ready {older}"
+        )
     if result.decided_by is not None:
         lines += ["", *describe(result.decided_by)]
     return "\n".join(lines)
@@ -27,7 +38,10 @@ def render_json(result: GateResult) -> dict[str, Any]:
         "service_folder": result.service,
         "checklist": result.checklist,
         "tier": result.tier,
+        "tier_from": result.tier_from,
+        "tier_pinned": result.tier_pinned,
         "record": result.decided_by.path if result.decided_by else None,
+        "superseded": [r.path for r in result.superseded],
         "records": [as_json(r) for r in result.considered],
     }
 

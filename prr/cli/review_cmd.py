@@ -17,7 +17,12 @@ from prr.exit_codes import ExitCode
 @click.option("--template", "want_template", is_flag=True, help="Print an answers file pre-filled from the probes.")
 @click.option("--answers", "answers", type=click.Path(dir_okay=False, path_type=Path), help="Apply this answers file.")
 @click.option("--ref", default="HEAD", show_default=True, help="The commit reviewed.")
-@click.option("--checklist", "pack", metavar="NAME|FILE", help="Pack (default: the answers file's, config, launch).")
+@click.option(
+    "--checklist",
+    "pack",
+    metavar="NAME|FILE",
+    help="Pack (default: the config's, else launch; an answers file's checklist names it or a built-in pack).",
+)
 @click.option("--tier", type=click.IntRange(0, 3), help="Tier reviewed (default: config, else 1).")
 @click.option("--commit", "commit", is_flag=True, help="Commit the new record's folder (only it) after writing it.")
 def review(
@@ -48,6 +53,8 @@ def review(
         raise click.UsageError("give exactly one of --template and --answers")
     if commit and want_template:
         raise click.UsageError("--commit goes with --answers: a template is not a record")
+    if tier is not None and answers is not None:
+        raise click.UsageError("the answers file names the tier it answers (tier: N): --tier goes with --template")
     if want_template:
         click.echo(workflow.template(path, ref, pack, tier), nl=False)
         return

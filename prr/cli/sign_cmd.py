@@ -17,7 +17,8 @@ from prr.workflow.signing import sign
 def sign_command(record: Path, key: str | None, principal: str | None, commit: bool) -> None:
     """Sign RECORD (a record folder or its record.toml) with your SSH key.
 
-    Writes signatures/<principal>.sig beside the record; the record itself never changes."""
+    Writes signatures/<principal>.sig beside the record; the record itself never changes.
+    Refuses (exit 2) a record changed since someone signed it or since it was committed."""
     signed = sign(record, key, principal, commit, notify=lambda line: click.echo(line, err=True))
     click.echo(f"Signed {signed.record.id} as {signed.principal} with {signed.fingerprint}")
     if signed.committed is not None:

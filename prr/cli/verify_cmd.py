@@ -14,7 +14,7 @@ from prr.workflow.verifying import VerifyOptions, verify
 
 
 @click.command("verify")
-@click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", default=".", type=click.Path(path_type=Path))  # may exist only at --ref
 @trust_options
 @click.option("--ref", default="HEAD", show_default=True, help="Read records and signatures from this commit.")
 @click.option("--checklist", type=click.Path(dir_okay=False, path_type=Path), help="Pack file of non-built-in records.")
@@ -29,6 +29,9 @@ def verify_command(
     fmt: str,
 ) -> None:
     """Verify the review records of the service at PATH (or one record folder).
+
+    PATH names a place in the repository: one the working tree no longer has (a record
+    removed since) is found in the tree at --ref.
 
     Exit 0 when every record is intact, trusted, bound to its commit and checklist, signed
     by enough people and unexpired; 1 otherwise (or when there is no record)."""

@@ -17,6 +17,12 @@ problems in a TOML file are reported at 1:1 and name the key path instead
 (`answers.slo.defined.expires: ...`). Every problem in a file is reported together, as one
 InputError (exit code 2).
 
+Text is held to the record's rules (`prr.format.record_toml.text_problem`) here, where a
+problem can still be pinned to its line: no control, line-separator or bidirectional-override
+characters, and no line break except in a `note`. Text is kept in NFC, the form the record
+stores. A trailing newline from a YAML block scalar (`|`, `>`) is refused with a hint rather
+than dropped: the record holds what its signers read in the file, character for character.
+
 Pure: no file system, no clock (the caller passes `today`)."""
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import datetime as dt
 import difflib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -35,6 +42,7 @@ from prr.domain.checklist import TIERS, Pack
 from prr.domain.errors import InputError, Problem
 from prr.domain.record import PRINCIPAL, Signer
 from prr.format import strict_yaml
+from prr.format.record_toml import text_problem
 from prr.format.strict_yaml import Map, Node, Scalar, Seq
 from prr.format.typed import Reader, yaml11_surprise
 
@@ -45,6 +53,7 @@ MAX_BYTES = strict_yaml.MAX_BYTES
 TOP_KEYS = ("checklist", "tier", "answers", "signers")
 SIGNER_KEYS = ("principal", "role")
 ENTRY_KEYS = ("answer", "note", "reason", "approver", "expires", "evidence")
+MULTILINE_KEYS = frozenset({"note"})  # as in the record: only an item's note may span lines
 KINDS = tuple(kind.value for kind in AnswerKind)
 # Which keys each kind of answer may carry, besides `answer` itself.
 ALLOWED: dict[AnswerKind, frozenset[str]] = {
@@ -116,14 +125,18 @@ def peek(source: str, data: bytes) -> AnswersHeader:
     return AnswersHeader(name, number)
 
 
-def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today: dt.date) -> AnswersFile:
+def parse_answers(
+    source: str, data: bytes, pack: Pack, tier: int | None, today: dt.date, pack_origin: str = ""
+) -> AnswersFile:
     """Read and check an answers file for `pack`.
 
     `tier` is the tier being reviewed, if the caller knows it (`--tier`, the service
     config): the file's `tier` must then agree, and may be left out. `today` is the date
-    waivers are checked against: one that expired before it is refused."""
+    waivers are checked against: one that expired before it is refused. `pack_origin` says
+    where the pack being reviewed was chosen (`--checklist`, the service config), for the
+    message when the file's `checklist` names another."""
     root = _read_tree(source, data)
-    reader = _TomlReader() if isinstance(root, _TomlMap) else Reader()
+    reader = _TomlReader() if isinstance(root, _TomlMap) else _YamlReader(data)
     doc = reader.mapping(root, "answers file", TOP_KEYS)
     if doc is None:
         raise InputError(problems=reader.problems)
@@ -134,7 +147,12 @@ def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today:
     if checklist_node is not None:
         name = reader.text(checklist_node, "checklist")
         if name is not None and name != pack.id:
-            reader.error(checklist_node, f"checklist {name!r} does not match the pack being reviewed, {pack.id!r}")
+            origin = f" ({pack_origin})" if pack_origin else ""
+            reader.error(
+                checklist_node,
+                f"checklist {name!r} does not match the pack being reviewed, {pack.id!r}{origin}: "
+                f"write checklist: {pack.id}",
+            )
 
     effective = tier
     tier_node = doc.get("tier")
@@ -176,7 +194,7 @@ def parse_answers(source: str, data: bytes, pack: Pack, tier: int | None, today:
     return AnswersFile(checklist=pack.id, tier=effective, answers=answers, signers=signers)
 
 
-def _signers(reader: Reader, node: Node) -> tuple[Signer, ...]:
+def _signers(reader: _AnswersReader, node: Node) -> tuple[Signer, ...]:
     """`signers: [{principal: alice@example.com, role: owner}, ...]`, each principal once."""
     found: dict[str, Signer] = {}
 
@@ -187,7 +205,7 @@ def _signers(reader: Reader, node: Node) -> tuple[Signer, ...]:
         reader.missing(entry, what, SIGNER_KEYS)
         principal_node, role_node = entry.get("principal"), entry.get("role")
         principal = reader.text(principal_node, "principal") if principal_node is not None else None
-        role = reader.text(role_node, "role") if role_node is not None else None
+        role = _text(reader, role_node, "role") if role_node is not None else None
         if principal is None or role is None:
             return None
         if not PRINCIPAL.fullmatch(principal):
@@ -200,9 +218,6 @@ def _signers(reader: Reader, node: Node) -> tuple[Signer, ...]:
         if principal in found:
             reader.error(principal_node, f"signer {principal!r} is declared twice")
             return None
-        if not role.strip() or "\n" in role:
-            reader.error(role_node, "role must be one line of text, e.g. owner or reviewer")
-            return None
         found[principal] = Signer(principal, role)
         return found[principal]
 
@@ -210,7 +225,7 @@ def _signers(reader: Reader, node: Node) -> tuple[Signer, ...]:
     return tuple(found.values())
 
 
-def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> Answer | None:
+def _read_entry(reader: _AnswersReader, item_id: str, node: Node, today: dt.date) -> Answer | None:
     """One item's answer; None when it is unanswered or has problems (already reported)."""
     if _blank(node):
         return None
@@ -245,7 +260,7 @@ def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> Ans
             if needed:
                 reader.error(entry, f"answer {kind.value!r} for {item_id!r} needs {needed}")
             return ""
-        return reader.text(node, key) or ""
+        return _text(reader, node, key, multiline=key in MULTILINE_KEYS) or ""
 
     note = text("note")
     reason = ""
@@ -274,15 +289,30 @@ def _read_entry(reader: Reader, item_id: str, node: Node, today: dt.date) -> Ans
     return Answer(kind=kind, note=note, reason=reason, waiver=waiver, links=evidence)
 
 
-def _link(reader: Reader) -> Callable[[Node, str], str | None]:
+def _link(reader: _AnswersReader) -> Callable[[Node, str], str | None]:
     def read(node: Node, what: str) -> str | None:
-        value = reader.text(node, what)
-        if value is not None and (value != value.strip() or any(ch in value for ch in "\r\n\t")):
+        value = _text(reader, node, what)
+        if value is not None and value != value.strip():
             reader.error(node, f"{what} must be one URL or path on one line, got {value!r}")
             return None
         return value
 
     return read
+
+
+def _text(reader: _AnswersReader, node: Node, what: str, *, multiline: bool = False) -> str | None:
+    """Text the record can hold as written, in NFC; None (with a problem saying what to
+    do) for a character the record refuses."""
+    value = reader.text(node, what)
+    if value is None:
+        return None
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        bad = next(ch for ch in value if text_problem(ch, multiline=multiline))
+        fix = reader.one_line_hint(node) if bad in "\r\n" else "remove it"
+        reader.error(node, f"{what}: {problem}; {fix}")
+        return None
+    return unicodedata.normalize("NFC", value)
 
 
 def _date(reader: Reader, node: Node, what: str) -> dt.date | None:
@@ -341,8 +371,35 @@ def _read_tree(source: str, data: bytes) -> Node:
     return _read_toml(source, data)
 
 
-class _TomlReader(Reader):
+class _AnswersReader(Reader):
+    """A reader that can say how to write a value of its file format on one line."""
+
+    def one_line_hint(self, node: Node) -> str:
+        return "write it on one line, without \\n or a blank line"
+
+
+class _YamlReader(_AnswersReader):
+    """Keeps the file's lines, to tell a block scalar (`|`, `>`) by its indicator."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = data
+
+    def one_line_hint(self, node: Node) -> str:
+        lines = self._data.decode("utf-8-sig", "replace").splitlines()  # line breaks as YAML counts them
+        line = lines[node.line - 1] if 0 < node.line <= len(lines) else ""
+        if line[node.column - 1 : node.column] in ("|", ">"):
+            return (
+                "write it on one line: '>-' instead of '|' or '>' folds the lines into one and drops the final newline"
+            )
+        return super().one_line_hint(node)
+
+
+class _TomlReader(_AnswersReader):
     """TOML values are typed already: a number or boolean where text belongs is just wrong."""
+
+    def one_line_hint(self, node: Node) -> str:
+        return 'write it on one line: one "..." string without \\n, not a multi-line string'
 
     def text(self, node: Node, what: str) -> str | None:
         if isinstance(node, _TomlScalar) and node.plain:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prr.domain.checklist import TIERS, EvidenceMode, ProbeUse
-from prr.domain.probe_spec import ParamType, ProbeCatalog
+from prr.domain.probe_spec import Param, ParamType, ProbeCatalog, ProbeSpec
 from prr.format.strict_yaml import Map, Node, Scalar
 from prr.format.typed import Reader
 
@@ -262,31 +262,55 @@ def _probe_use(reader: Reader, node: Node, catalog: ProbeCatalog) -> ProbeUse | 
         hint = f"did you mean {close[0]!r}?" if close else "declared probes are listed in docs/probes.md"
         reader.error(id_node, f"unknown probe {probe_id!r}: no probe registry declares it ({hint})")
         return None
+    if with_node is None:
+        return ProbeUse(probe_id, {})
+    params = _read_params(reader, with_node, catalog[probe_id])
+    return ProbeUse(probe_id, params) if params is not None else None
+
+
+def _read_params(reader: Reader, node: Node, spec: ProbeSpec) -> dict[str, Any] | None:
+    """A probe use's `with`; every bad parameter is reported, and then None."""
+    mapping = reader.mapping(node, f"parameters of probe {spec.id!r}", [p.name for p in spec.params])
+    if mapping is None:
+        return None
     params: dict[str, Any] = {}
-    if with_node is not None:
-        spec = catalog[probe_id]
-        names = [p.name for p in spec.params]
-        mapping = reader.mapping(with_node, f"parameters of probe {probe_id!r}", names)
-        if mapping is None:
-            return None
-        for key, value_node in mapping.pairs:
-            param = spec.param(key.value)
-            if param is None:
-                continue
-            value = _param_value(reader, value_node, param.type, f"parameter {key.value!r} of {probe_id!r}")
-            if value is None:
-                return None
+    ok = True
+    for key, value_node in mapping.pairs:
+        param = spec.param(key.value)
+        if param is None:
+            continue
+        value = _param_value(reader, value_node, param, f"parameter {key.value!r} of {spec.id!r}")
+        if value is None:
+            ok = False
+        else:
             params[key.value] = value
-    return ProbeUse(probe_id, params)
+    return params if ok else None
 
 
-def _param_value(reader: Reader, node: Node, kind: ParamType, what: str) -> Any:
-    if kind is ParamType.STR:
-        return reader.text(node, what)
-    if kind is ParamType.INT:
-        return reader.integer(node, what)
-    if kind is ParamType.NUMBER:
-        return reader.number(node, what)
-    if kind is ParamType.BOOL:
-        return reader.boolean(node, what)
-    return reader.each(node, what, lambda v, w: reader.text(v, w))
+def _param_value(reader: Reader, node: Node, param: Param, what: str) -> Any:
+    """The value, read as its declared type and then checked for sense against the
+    declaration, so a pack cannot ask a probe a question it can never answer."""
+    if param.type is ParamType.STR:
+        value = _sensible_text(reader, node, param, what)
+    elif param.type is ParamType.INT:
+        value = reader.integer(node, what)
+    elif param.type is ParamType.NUMBER:
+        value = reader.number(node, what)
+    elif param.type is ParamType.BOOL:
+        value = reader.boolean(node, what)
+    else:
+        value = reader.each(node, what, lambda v, _: _sensible_text(reader, v, param, f"{what}: each entry"))
+    problem = param.value_problem(value) if value is not None else None
+    if problem is not None:
+        reader.error(node, f"{what} {problem}")
+        return None
+    return value
+
+
+def _sensible_text(reader: Reader, node: Node, param: Param, what: str) -> str | None:
+    value = reader.text(node, what)
+    problem = param.entry_problem(value) if value is not None else None
+    if problem is not None:
+        reader.error(node, f"{what} {problem}")
+        return None
+    return value

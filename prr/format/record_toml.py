@@ -37,6 +37,7 @@ from prr.domain.record import (
     WaiverRef,
 )
 from prr.domain.status import State
+from prr.domain.text import printable
 from prr.format.built import built
 from prr.format.toml_document import read_record_toml
 
@@ -444,6 +445,20 @@ def _when(value: Any) -> Any:
 
 def _some(pairs: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in pairs.items() if value is not None}
+
+
+def storable(finding: Finding) -> Finding:
+    """FINDING as a record keeps it: its message and paths with the bytes that are not
+    UTF-8 (a committed file name git gives as it is) as `\\xNN`, since a TOML file holds
+    only Unicode text. The record then reads and prints as it was written."""
+    return dataclasses.replace(
+        finding,
+        message=printable(finding.message),
+        locations=tuple(Location(printable(loc.path), loc.line) for loc in finding.locations),
+        evidence=tuple(
+            dataclasses.replace(e, path=printable(e.path)) if e.path is not None else e for e in finding.evidence
+        ),
+    )
 
 
 def _finding_data(f: Finding) -> dict[str, Any]:

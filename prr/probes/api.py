@@ -94,14 +94,17 @@ def finding(
     at: Sequence[tuple[str, int | None]] = (),
     remediation: str = "",
 ) -> Finding:
-    """A finding with locations (path, line) and, when `repo` is given, blob evidence."""
+    """A finding with locations (path, line) and, when `repo` is given, blob evidence.
+    The message is made printable here, once for every probe: one that quotes a path
+    that is not UTF-8 would otherwise break every output and record that carries it.
+    Locations and evidence keep the real path (the uncommitted-evidence check needs it)."""
     locations = tuple(Location(path, line) for path, line in at)
     paths = list(dict.fromkeys(path for path, _ in at))
     proof = tuple(evidence(repo, path) for path in paths) if repo is not None else ()
-    return Finding(probe, outcome, message, locations, proof, remediation)
+    shown = message if message.isascii() else printable(message)
+    return Finding(probe, outcome, shown, locations, proof, remediation)
 
 
 def unreadable(probe: str, repo: Repo, path: str) -> Finding:
     """The error finding for a file the probe needed but could not read."""
-    shown = printable(path)  # a non-UTF-8 name must not make the message unprintable
-    return finding(probe, Outcome.ERROR, f"{shown}: {repo.skipped(path) or 'not readable'}", repo, [(path, None)])
+    return finding(probe, Outcome.ERROR, f"{path}: {repo.skipped(path) or 'not readable'}", repo, [(path, None)])

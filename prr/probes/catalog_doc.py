@@ -24,6 +24,10 @@ def render() -> str:
         "look for one good candidate (a runbook, a DR plan, an Alertmanager route) pass when one",
         'qualifies and report the other candidates as not applicable ("not counted"), with why.',
         "",
+        "A parameter's `allowed` column is checked when a pack is loaded (and by",
+        "`prr checklists lint`): a value outside it, which would make the probe fail for ever",
+        "or pass on nothing, is refused with the file, line and column.",
+        "",
         "This page is generated from `prr/probes/registry.py`",
         "(`python -m prr.probes.catalog_doc > docs/probes.md`).",
     ]
@@ -32,8 +36,11 @@ def render() -> str:
         for spec in sorted((s for s in PROBES.values() if s.kind is kind), key=lambda s: s.id):
             lines += [f"### `{spec.id}`", "", spec.question, "", f"Remediation: {spec.remediation}", ""]
             if spec.params:
-                lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
-                lines += [f"| `{p.name}` | {p.type.value} | `{json.dumps(p.default)}` | {p.doc} |" for p in spec.params]
+                lines += ["| parameter | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+                lines += [
+                    f"| `{p.name}` | {p.type.value} | `{json.dumps(p.default)}` | {p.allowed() or 'any'} | {p.doc} |"
+                    for p in spec.params
+                ]
                 lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from prr.domain.probe_spec import Param, ParamType, ProbeCatalog, ProbeKind, ProbeSpec
+from prr.domain.probe_spec import Param, ParamType, ProbeCatalog, ProbeKind, ProbeSpec, Shape
 
 S, INT, B, L = ParamType.STR, ParamType.INT, ParamType.BOOL, ParamType.STR_LIST
 REPO, LIVE = ProbeKind.REPOSITORY, ProbeKind.ENDPOINT
 
 RUNBOOK_PATHS = ("runbooks", "docs/runbooks", "RUNBOOK.md", "docs/runbook.md", "docs/operations")
+GOLDEN_SIGNALS = ("latency", "traffic", "errors", "saturation")
+
+# What path parameters must look like: a repository path the probes can reach (one
+# that climbs out of the service folder matches nothing), or an HTTP path on the endpoint.
+IN_SERVICE = Shape(r"(?!(?:.*[/\\])?\.\.(?:[/\\]|$)).+", "a path inside the service folder (no '..' step)")
+URL_PATH = Shape(r"/\S*", "a URL path starting with '/' (no spaces)")
 
 _SPECS: tuple[ProbeSpec, ...] = (
     # ownership
@@ -42,9 +48,16 @@ _SPECS: tuple[ProbeSpec, ...] = (
         REPO,
         "Write a runbook under runbooks/ with sections on diagnosis and mitigation.",
         (
-            Param("paths", L, list(RUNBOOK_PATHS), "files or folders searched for runbooks"),
-            Param("min_words", INT, 80, "prose words required beyond links and headings"),
-            Param("sections", L, ["diagnos", "mitigat"], "heading stems every runbook must contain"),
+            Param(
+                "paths",
+                L,
+                list(RUNBOOK_PATHS),
+                "files or folders searched for runbooks",
+                shape=IN_SERVICE,
+                non_empty=True,
+            ),
+            Param("min_words", INT, 80, "prose words required beyond links and headings", minimum=1),
+            Param("sections", L, ["diagnos", "mitigat"], "heading stems every runbook must contain", non_empty=True),
         ),
     ),
     ProbeSpec(
@@ -52,7 +65,16 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Does a runbook or doc describe how to roll back a release?",
         REPO,
         "Add a 'Rollback' section to the runbook with the exact commands and how to confirm success.",
-        (Param("paths", L, [*list(RUNBOOK_PATHS), "docs"], "files or folders searched"),),
+        (
+            Param(
+                "paths",
+                L,
+                [*list(RUNBOOK_PATHS), "docs"],
+                "files or folders searched",
+                shape=IN_SERVICE,
+                non_empty=True,
+            ),
+        ),
     ),
     # alerting
     ProbeSpec(
@@ -67,7 +89,7 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Do alert rules parse and have an expression, a `for` duration, a known severity and a summary?",
         REPO,
         "Give each rule expr, for, labels.severity and annotations.summary or description.",
-        (Param("severities", L, ["critical", "warning", "info"], "allowed severity labels"),),
+        (Param("severities", L, ["critical", "warning", "info"], "allowed severity labels", non_empty=True),),
     ),
     ProbeSpec(
         "alerts-page-a-human",
@@ -87,7 +109,16 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Do the dashboards cover latency, traffic, errors and saturation?",
         REPO,
         "Add panels for each golden signal: latency, traffic, errors and saturation.",
-        (Param("signals", L, ["latency", "traffic", "errors", "saturation"], "signals that must be covered"),),
+        (
+            Param(
+                "signals",
+                L,
+                list(GOLDEN_SIGNALS),
+                "signals that must be covered",
+                choices=GOLDEN_SIGNALS,
+                non_empty=True,
+            ),
+        ),
     ),
     # SLOs
     ProbeSpec(
@@ -101,7 +132,16 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Is there an error budget policy document saying what happens when the budget is spent?",
         REPO,
         "Write docs/error-budget-policy.md: who decides, what stops, when it resets.",
-        (Param("paths", L, ["docs", "ERROR_BUDGET_POLICY.md", "slo"], "files or folders searched"),),
+        (
+            Param(
+                "paths",
+                L,
+                ["docs", "ERROR_BUDGET_POLICY.md", "slo"],
+                "files or folders searched",
+                shape=IN_SERVICE,
+                non_empty=True,
+            ),
+        ),
     ),
     # deployment and rollback
     ProbeSpec(
@@ -164,7 +204,7 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Are autoscalers sane: minReplicas >= 2, max above min, a utilisation target set?",
         REPO,
         "Configure the HorizontalPodAutoscaler with minReplicas >= 2 and a target metric.",
-        (Param("min_replicas", INT, 2, "lowest acceptable minReplicas"),),
+        (Param("min_replicas", INT, 2, "lowest acceptable minReplicas", minimum=1),),
     ),
     ProbeSpec(
         "mesh-resilience",
@@ -185,7 +225,11 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Is there a backup and disaster-recovery document with RTO, RPO and restore steps?",
         REPO,
         "Write docs/disaster-recovery.md with RTO, RPO and a tested restore procedure.",
-        (Param("paths", L, ["docs", "DR.md", "runbooks"], "files or folders searched"),),
+        (
+            Param(
+                "paths", L, ["docs", "DR.md", "runbooks"], "files or folders searched", shape=IN_SERVICE, non_empty=True
+            ),
+        ),
     ),
     ProbeSpec(
         "backup-schedules",
@@ -202,7 +246,7 @@ _SPECS: tuple[ProbeSpec, ...] = (
     ),
     ProbeSpec(
         "no-plain-secrets",
-        "Is committed configuration free of plain-text secrets?",
+        "Are committed configuration and key files free of plain-text secrets and private keys?",
         REPO,
         "Move secrets to a secret manager and reference them; rotate any that were committed.",
     ),
@@ -213,8 +257,8 @@ _SPECS: tuple[ProbeSpec, ...] = (
         LIVE,
         "Serve /healthz (or the configured path) returning 200 and application/health+json.",
         (
-            Param("paths", L, ["/healthz", "/readyz", "/livez"], "health paths tried"),
-            Param("latency_budget_ms", INT, 500, "slowest acceptable answer"),
+            Param("paths", L, ["/healthz", "/readyz", "/livez"], "health paths tried", shape=URL_PATH, non_empty=True),
+            Param("latency_budget_ms", INT, 500, "slowest acceptable answer", minimum=1),
         ),
     ),
     ProbeSpec(
@@ -222,14 +266,14 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Does the service expose valid Prometheus or OpenMetrics metrics?",
         LIVE,
         "Expose /metrics in the Prometheus text format with TYPE lines.",
-        (Param("path", S, "/metrics", "metrics path"),),
+        (Param("path", S, "/metrics", "metrics path", shape=URL_PATH),),
     ),
     ProbeSpec(
         "slo-metrics-exposed",
         "Does the live service expose every metric its SLOs and alerts query?",
         LIVE,
         "Export the metrics named in the SLO and alert expressions, or fix the expressions.",
-        (Param("path", S, "/metrics", "metrics path"),),
+        (Param("path", S, "/metrics", "metrics path", shape=URL_PATH),),
     ),
     ProbeSpec(
         "tls-valid",
@@ -243,8 +287,8 @@ _SPECS: tuple[ProbeSpec, ...] = (
         LIVE,
         "Automate certificate renewal (ACME) and alert before expiry.",
         (
-            Param("warn_days", INT, 30, "fewer days left than this is a warning"),
-            Param("critical_days", INT, 7, "fewer days left than this fails"),
+            Param("warn_days", INT, 30, "fewer days left than this is a warning", minimum=0),
+            Param("critical_days", INT, 7, "fewer days left than this fails", minimum=0),
         ),
     ),
     ProbeSpec(
@@ -270,7 +314,7 @@ _SPECS: tuple[ProbeSpec, ...] = (
         "Is the API description (OpenAPI 3 or Swagger 2) served with a title and paths?",
         LIVE,
         "Serve the OpenAPI document at the configured path.",
-        (Param("path", S, "/openapi.json", "where the API description is served"),),
+        (Param("path", S, "/openapi.json", "where the API description is served", shape=URL_PATH),),
     ),
     ProbeSpec(
         "links-resolve",

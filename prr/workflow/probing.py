@@ -14,6 +14,7 @@ from typing import Any
 
 from prr import __version__
 from prr.adapters import worktree
+from prr.adapters.git_process import GitFailed
 from prr.adapters.git_snapshot import GitSnapshot
 from prr.adapters.probe_cache import ProbeCache
 from prr.adapters.source_tree import source_tree_id
@@ -145,7 +146,7 @@ def probe_repository(
                 )
             )
         report.notes.extend(runs.notes)
-        report.uncommitted = _uncommitted(snapshot, report.items, workers)
+        report.uncommitted = _uncommitted(snapshot, ref, report.items, workers)
         return report
 
 
@@ -219,7 +220,23 @@ def _calls(items: tuple[Item, ...]) -> dict[str, ProbeCall]:
     return calls
 
 
-def _uncommitted(snapshot: GitSnapshot, items: list[ItemEvidence], workers: int) -> list[str]:
+def _uncommitted(snapshot: GitSnapshot, ref: str, items: list[ItemEvidence], workers: int) -> list[str]:
+    """Evidence files whose working-tree copy differs from the reviewed commit. Only when
+    that commit is the one checked out: a review of another commit says nothing about the
+    working tree, whose files differ from an older commit's without being uncommitted."""
     evidence = {ev.path: ev.blob for i in items for f in i.findings for ev in f.evidence if ev.path and ev.blob}
+    if not evidence or not _checked_out(snapshot, ref):
+        return []
     spread = functools.partial(map_forked, workers=workers) if workers > 1 else None
     return sorted(printable(p) for p in worktree.changed(snapshot.top, snapshot.git_dir, evidence, spread))
+
+
+def _checked_out(snapshot: GitSnapshot, ref: str) -> bool:
+    """True when the reviewed commit is HEAD's. HEAD itself was resolved on opening; any
+    other ref costs one `rev-parse`, and an unborn HEAD has no commit checked out."""
+    if ref == "HEAD":
+        return True
+    try:
+        return snapshot.rev_parse("HEAD^{commit}") == snapshot.commit
+    except GitFailed:
+        return False

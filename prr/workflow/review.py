@@ -7,12 +7,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from prr import __version__
+from prr.adapters import builtin
 from prr.adapters.atomic import write_atomic
 from prr.adapters.files import read_capped
+from prr.adapters.git_objects import GitObjects
 from prr.domain.answers import Answer, AnswerKind
-from prr.domain.errors import InputError
+from prr.domain.errors import InputError, ToolError
 from prr.domain.findings import Outcome
 from prr.domain.record import (
     ChecklistRef,
@@ -28,9 +31,11 @@ from prr.domain.record import (
 from prr.domain.redaction import redact_url
 from prr.domain.scoring import assess
 from prr.domain.status import ItemOutcome, ItemStatus
-from prr.format.answers_file import parse_answers, peek
+from prr.domain.text import printable
+from prr.format.answers_file import AnswersHeader, parse_answers, peek
 from prr.format.answers_template import render_template
-from prr.format.record_toml import dumps
+from prr.format.record_toml import dumps, storable, text_problem
+from prr.format.service_config import CONFIG_PATH
 from prr.workflow.probing import ItemEvidence, ProbeReport, probe_repository
 from prr.workflow.prr_folder import ensure_attributes
 from prr.workflow.scorers import evaluate
@@ -64,15 +69,41 @@ def review(
     path: Path, answers_path: Path, ref: str = "HEAD", pack_ref: str | None = None, now: dt.datetime | None = None
 ) -> Written:
     """Run the probes, apply the answers, score and write the record atomically; a record
-    is written once, so an existing one is never replaced. The pack is `pack_ref` (a file
-    of the user's), else the one the answers file names."""
+    is written once, so an existing one is never replaced. The pack is `pack_ref` (a name
+    or file), else the one the answers file names by id: the service config's pack (or the
+    default) when the id is its, else the built-in pack of that name."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     shown = str(answers_path)
     data = read_capped(answers_path, MAX_ANSWERS_BYTES, shown)
     header = peek(shown, data)
-    report = probe_repository(path, ref, pack_ref or header.checklist, header.tier, bind_source_tree=True)
-    answers = parse_answers(shown, data, report.pack, report.tier, moment.date())
+    report = _probe(path, ref, pack_ref, header)
+    answers = parse_answers(shown, data, report.pack, report.tier, moment.date(), _pack_origin(report, pack_ref))
     return write_record(report, answers.answers, answers.signers, shown, moment)
+
+
+def _probe(path: Path, ref: str, pack_ref: str | None, header: AnswersHeader) -> ProbeReport:
+    """Probe for the pack the review is against. The configured pack comes first, so an id
+    it shares with a built-in pack means the configured one; probing again happens only
+    when the file names another built-in pack than the one configured."""
+    report = probe_repository(path, ref, pack_ref, header.tier, bind_source_tree=True)
+    named = header.checklist
+    if pack_ref is None and named not in (None, report.pack.id) and named in builtin.pack_names():
+        report = probe_repository(path, ref, named, header.tier, bind_source_tree=True)
+    return report
+
+
+def _pack_origin(report: ProbeReport, pack_ref: str | None) -> str:
+    """Where the reviewed pack was chosen, for a `checklist` that names another."""
+    if pack_ref is not None:
+        return f"given by --checklist {pack_ref}"
+    config = _config_path(report)
+    if report.config.checklist:
+        return f"named by {config}: checklist = {report.config.checklist!r}"
+    return f"the default: {config} names no checklist"
+
+
+def _config_path(report: ProbeReport) -> str:
+    return f"{report.prefix}/{CONFIG_PATH}" if report.prefix else CONFIG_PATH
 
 
 def write_record(
@@ -95,7 +126,7 @@ def write_record(
         expires=moment + RECORD_LIFETIME,
         prr_version=__version__,
         subject=Subject(
-            repository=report.top.name,
+            repository=repository_address(report.top),
             commit=report.commit,
             source_tree=report.source_tree,
             object_format=report.object_format,
@@ -124,9 +155,47 @@ def write_record(
     target = folder / "record.toml"
     if target.exists():
         raise InputError(f"{target}: a record with this id exists; records are written once")
+    data = _record_bytes(record, report, source)
     ensure_attributes(report.top / report.prefix)
-    write_atomic(target, dumps(record))
+    write_atomic(target, data)
     return Written(target, record)
+
+
+def _record_bytes(record: Record, report: ProbeReport, source: str) -> bytes:
+    """The record's bytes, or one clear error. Answers are checked as they are read, so
+    text the record refuses here is the service's name or owner (bad input: the config, or
+    the folder name standing in for a name it does not give), or a fault of prr's own."""
+    try:
+        return dumps(record)
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        if first.startswith("service."):
+            key = first.partition(":")[0].removeprefix("service.")
+            config = _config_path(report)
+            raise InputError(f"{config}: {first}; set {key} under [service] to one line of plain text") from None
+        raise ToolError(f"cannot write the record for {source}: {first}") from None
+
+
+def repository_address(top: Path) -> str:
+    """Where the repository lives, for an auditor: the `origin` remote without credentials,
+    else the checkout's folder name."""
+    with GitObjects.open(top) as objects:
+        url = objects.config("remote.origin.url")
+    address = _without_credentials(url) if url else None
+    return address if address and text_problem(address) is None else printable(top.name)
+
+
+def _without_credentials(url: str) -> str | None:
+    """`url` without user info (`user:token@`), query or fragment; an scp-like address
+    (`git@host:path`) without its user; a path as it is. None when it cannot be parsed."""
+    if "://" not in url:
+        user, at, rest = url.partition("@")
+        return rest if at and "/" not in user and ":" in rest else url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def _contradictions(items: list[ItemEvidence], answers: dict[str, Answer], source: str) -> set[str]:
@@ -161,7 +230,7 @@ def _item(ev: ItemEvidence, answer: Answer | None, status: ItemStatus, contradic
         reason=status.reason,
         contradicts_probe=contradicts,
         links=tuple(redact_url(link) for link in answer.links) if answer else (),
-        findings=ev.findings,
+        findings=tuple(map(storable, ev.findings)),
     )
 
 

@@ -30,9 +30,8 @@ def check_signature(
 ) -> SignatureResult:
     """The verdict on signatures/<principal>.sig; `at` is the record's creation time."""
     revoked = trust.revoked.source if trust.revoked else None
-    command = ssh_keygen.verify_command(
-        record_path, path, principal, trust.command_path, NAMESPACE, str(revoked) if revoked else None, at
-    )
+    shown_revoked = str(revoked.resolve()) if revoked else None  # absolute: the command runs from the top
+    command = ssh_keygen.verify_command(record_path, path, principal, trust.command_path, NAMESPACE, shown_revoked, at)
 
     def result(fingerprint: str, reason: str) -> SignatureResult:
         return SignatureResult(principal, path, fingerprint, not reason, reason, command)

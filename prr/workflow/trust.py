@@ -59,7 +59,8 @@ def load_trust(
             f"can add themselves; keep it outside, or use --repository-signers {inside} "
             "to trust the committed copy (reported as weaker)"
         )
-    return Trust(read_allowed_signers(path), path, str(path), str(path), revoked_keys, weaker=False)
+    # Named absolutely in the printed commands: they run from the repository top, not from here.
+    return Trust(read_allowed_signers(path), path, str(path), str(path.resolve()), revoked_keys, weaker=False)
 
 
 def _from_git_config(objects: GitObjects) -> Path | None:

@@ -5,23 +5,27 @@ For each record folder (`<service>/.prr/records/<id>/`): the record parses; ever
 bound to what it claims (its folder and service, the reviewed commit's source tree, the
 checklist's bytes, the items asked, the verdict its scorer gives); enough distinct
 people signed for the tier; and it has not expired. What changed since the review at
-the ref is reported too (stale). Nothing is read from the working tree."""
+the ref is reported too (stale). Nothing is read from the working tree: PATH names a
+place in the repository, found in the tree at the ref when the working tree lacks it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from prr.adapters.git_objects import FileAt, GitObjects
+from prr.adapters.git_objects import TREE, FileAt, GitObjects
+from prr.adapters.signing.sshsig import NAMESPACE, Check, SignatureError, parse_signature, verify_signature
 from prr.adapters.source_tree import PRR_FOLDER, source_tree_of
 from prr.domain.errors import InputError
 from prr.domain.record import Record, RecordHead
+from prr.domain.text import printable
 from prr.domain.verification import SignatureResult, Verification, signoff_problem
 from prr.format.record_toml import loads
 from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
@@ -33,6 +37,7 @@ from prr.workflow.verify_parallel import examine_all
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 64 * 1024
+UNTIMED = "signer checked at verification time: an unreadable record has no trusted time"
 
 
 @dataclass(frozen=True)
@@ -116,14 +121,37 @@ class Session:
 @contextmanager
 def session(path: Path, options: VerifyOptions) -> Iterator[Session]:
     now = (options.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    with GitObjects.open(path) as objects, tempfile.TemporaryDirectory(prefix="prr-verify-") as scratch:
+    existing, missing = _existing_folder(path)
+    with GitObjects.open(existing) as objects, tempfile.TemporaryDirectory(prefix="prr-verify-") as scratch:
         commit = objects.resolve(options.ref)
-        service, only = scope(objects.prefix)
+        service, only = scope(_prefix_at(objects, commit, options.ref, path, missing))
         trust = load_trust(
             objects, commit, options.allowed_signers, options.revoked, options.repository_signers, Path(scratch)
         )
         checker = Checker(objects, commit, service, trust, Packs(given=options.checklist), now)
         yield Session(objects, commit, service, only, trust, checker)
+
+
+def _existing_folder(path: Path) -> tuple[Path, tuple[str, ...]]:
+    """PATH itself when it exists; else its nearest existing folder, and the names below it
+    that are missing from the working tree (PATH may name a place only the ref has)."""
+    if path.exists():
+        return path, ()
+    absolute = Path(os.path.abspath(path))  # ".." taken lexically: the missing part has no symlinks
+    folder = next(parent for parent in absolute.parents if parent.is_dir())
+    return folder, absolute.relative_to(folder).parts
+
+
+def _prefix_at(objects: GitObjects, commit: str, ref: str, path: Path, missing: tuple[str, ...]) -> str:
+    """PATH's folder inside the repository, from the tree at the ref where the working
+    tree does not have it (a record folder removed since, say)."""
+    if not missing:
+        return objects.prefix
+    inside = posixpath.join(objects.prefix, *missing)
+    found = objects.lookup(commit, inside)
+    if found is None:
+        raise InputError(f"{path}: no such file or folder, in the working tree or at {ref} ({commit[:12]})")
+    return inside if found[0] == TREE else posixpath.dirname(inside)
 
 
 def _record_folders(objects: GitObjects, commit: str, service: str, only: str | None) -> dict[str, list[FileAt]]:
@@ -189,10 +217,9 @@ class Checker:
         try:
             record = loads(data, record_path)
         except InputError as exc:
-            return Examined(record_path, blob, None, unreadable=tuple(exc.lines()))
+            return self._unreadable(record_path, blob, data, files, tuple(exc.lines()))
         pack, bound = binding_failures(record, self.packs)
-        notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
-        notes += [f"{f.path}: not a signature file (ignored)" for f in files if _stray(f.path, base, record_path)]
+        notes = self._notes(files, base, record_path)
         return Examined(
             record_path,
             blob,
@@ -205,12 +232,51 @@ class Checker:
             notes=tuple(notes),
         )
 
+    def _notes(self, files: list[FileAt], base: str, record_path: str) -> list[str]:
+        notes = [IN_REPOSITORY_NOTE] if self.trust.weaker else []
+        return notes + [f"{f.path}: not a signature file (ignored)" for f in files if _stray(f.path, base, record_path)]
+
+    def _unreadable(
+        self, record_path: str, blob: str, data: bytes, files: list[FileAt], why: tuple[str, ...]
+    ) -> Examined:
+        """A record that does not parse is invalid, but its signatures still tell the auditor
+        whether these are the bytes that were signed (a change since signing, or a record
+        signed broken). With no trusted time or declared signers, each signer is judged at
+        verification time, and the result says so; no signature makes the record valid."""
+        base = record_path.rpartition("/")[0]
+        notes = self._notes(files, base, record_path)
+        signatures = []
+        for file in sorted(files, key=lambda f: f.path):
+            if not _stray(file.path, base, record_path) and file.path != record_path:
+                armored = self.objects.blob(file.oid, file.path, MAX_SIGNATURE_BYTES)
+                signatures.append(self._unreadable_signature(data, armored, file.path, record_path))
+        return Examined(record_path, blob, None, unreadable=why, signatures=tuple(signatures), notes=tuple(notes))
+
+    def _unreadable_signature(self, data: bytes, armored: bytes, path: str, record_path: str) -> SignatureResult:
+        principal = path.rpartition("/")[2].removesuffix(".sig")
+        checked = check_signature(data, armored, principal, path, record_path, self.trust, self.now, ())
+        crypto = _crypto_check(data, armored)
+        if crypto is None or crypto is Check.INVALID:  # not a signature, or not over these bytes: no time involved
+            return replace(checked, valid=False)
+        signed = f"{principal} signed exactly these bytes with {checked.fingerprint}"
+        if crypto is Check.DELEGATE:  # ssh-keygen judged the bytes and the signer together
+            said = f"ssh-keygen accepts them as signed by {principal}" if checked.valid else checked.reason
+            reason = f"{said} ({UNTIMED})"
+        elif checked.valid:
+            reason = f"{signed}, a key allowed_signers lets them use ({UNTIMED})"
+        else:
+            reason = f"{signed}, but {checked.reason} ({UNTIMED})"
+        return replace(checked, valid=False, reason=reason)
+
     def finish(self, examined: Examined) -> Verification:
         """The verification, adding what git must be asked: the reviewed commit and its
         tree, the service config's sign-off, what changed since."""
         head = examined.head
         if head is None:
-            return Verification(examined.path, None, failures=examined.unreadable)
+            refused = [f"signature {s.path}: {s.reason}" for s in examined.signatures]
+            return Verification(
+                examined.path, None, examined.signatures, (*examined.unreadable, *refused), notes=examined.notes
+            )
         unbound = self._subject(head)
         signatures = examined.signatures
         failures = [*examined.placement, *unbound, *examined.binding]
@@ -313,9 +379,9 @@ class Checker:
             return []
         folder = head.subject.service_folder
         own = posixpath.join(folder, PRR_FOLDER) + "/"
-        changed = self.objects.changed_paths(head.subject.commit, self.commit)
+        changed = [printable(p) for p in self.objects.changed_paths(head.subject.commit, self.commit)]
         inside = [p for p in changed if not p.startswith(own) and (not folder or p.startswith(folder + "/"))]
-        return inside + [p for p in changed if p in head.cited and p not in inside]
+        return inside + [p for p in changed if p in head.cited and p not in inside]  # records cite printable paths
 
 
 def committed_config(objects: GitObjects, commit: str, folder: str) -> ServiceConfig:
@@ -325,6 +391,15 @@ def committed_config(objects: GitObjects, commit: str, folder: str) -> ServiceCo
     if found is None or found[0] not in ("100644", "100755"):
         return ServiceConfig()
     return parse_config(path, objects.blob(found[1], path))
+
+
+def _crypto_check(data: bytes, armored: bytes) -> Check | None:
+    """Whether ARMORED is a signature over exactly DATA, in-process (DELEGATE: ssh-keygen's
+    to say); None when it is not a usable signature at all."""
+    try:
+        return verify_signature(parse_signature(armored), data, NAMESPACE).check
+    except SignatureError:
+        return None
 
 
 def _stray(path: str, base: str, record_path: str) -> bool:

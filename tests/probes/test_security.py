@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from gitrepos import check, git, make_repo, probe_findings, summary
 
 from prr.domain.findings import Finding
@@ -339,3 +345,87 @@ def test_odd_file_names_are_located_raw_but_printed_safely(tmp_path: Path) -> No
     assert "\n" not in message and message.encode("utf-8")
     assert message.startswith("conf/we?ird\\xff.yaml:1: password")
     assert_never_leaks(findings, PASSWORD)
+
+
+def test_a_secret_nested_in_one_line_json_or_flow_yaml_fails_at_its_line(tmp_path: Path) -> None:
+    files = {
+        "config/app.json": f'{{"database": {{"password": "{PASSWORD}"}}, "host": "db"}}\n',
+        "config/clean.json": '{"database": {"password": "${DB_PASSWORD}"}, "tls": ["a", "b"]}\n',
+        "config/clients.json": f'{{"clients": [{{"token": "{PASSWORD}"}}]}}\n',
+        "config/flow.yaml": f"db: {{password: {PASSWORD}, host: db}}\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    findings = probe_findings(repo, "no-plain-secrets")
+    assert summary(findings) == [
+        ("fail", "config/app.json:1"),
+        ("fail", "config/clients.json:1"),
+        ("fail", "config/flow.yaml:1"),
+    ]
+    assert [f.message.split(": ", 1)[1].split(" ")[0] for f in findings] == ["password", "token", "password"]
+    assert_never_leaks(findings, PASSWORD)
+
+
+def _ssh_key(folder: Path, *kind: str) -> tuple[str, str]:
+    """A private key and its public key, made by ssh-keygen (KIND: its type and format options)."""
+    folder.mkdir()
+    key = folder / "key"
+    subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", "test", "-f", str(key), *kind], check=True, timeout=60)
+    return key.read_text(), key.with_suffix(".pub").read_text()
+
+
+def _certificate() -> str:
+    """A self-signed certificate in PEM: public, however key-like its file name."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "payments.example.test")])
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+    builder = builder.serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=90))
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_committed_private_key_files_fail_and_their_key_material_never_appears(tmp_path: Path) -> None:
+    ed25519, ed25519_pub = _ssh_key(tmp_path / "ed25519", "-t", "ed25519")
+    rsa_pem, _ = _ssh_key(tmp_path / "rsa", "-t", "rsa", "-b", "2048", "-m", "PEM")
+    pkcs8, _ = _ssh_key(tmp_path / "pkcs8", "-t", "ecdsa", "-m", "PKCS8")
+    files = {
+        ".ssh/id_rsa": rsa_pem,
+        "deploy/deploy_key": ed25519,
+        "deploy/deploy_key.pub": ed25519_pub,
+        "ops/id_ed25519": ed25519,
+        "tls/key.pem": pkcs8,
+        "tls/server.key": rsa_pem,
+    }
+    repo = make_repo(tmp_path / "r", files)
+    findings = probe_findings(repo, "no-plain-secrets")
+    assert summary(findings) == [
+        ("fail", ".ssh/id_rsa:1"),
+        ("fail", "deploy/deploy_key:1"),
+        ("fail", "ops/id_ed25519:1"),
+        ("fail", "tls/key.pem:1"),
+        ("fail", "tls/server.key:1"),
+    ]
+    assert "RSA PRIVATE KEY" in findings[0].message and "OPENSSH PRIVATE KEY" in findings[1].message
+    assert_never_leaks(findings, *(key.split("\n")[1] for key in (ed25519, rsa_pem, pkcs8)))
+
+
+def test_public_keys_and_certificates_in_key_files_pass(tmp_path: Path) -> None:
+    _, ed25519_pub = _ssh_key(tmp_path / "ed25519", "-t", "ed25519")
+    _ssh_key(tmp_path / "rsa", "-t", "rsa", "-b", "2048")
+    pem_public = subprocess.run(
+        ["ssh-keygen", "-e", "-m", "PKCS8", "-f", str(tmp_path / "rsa" / "key.pub")],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    files = {"certs/ca.pem": _certificate(), "keys/signing.pem": pem_public, "keys/deploy_key": ed25519_pub}
+    repo = make_repo(tmp_path / "r", files)
+    findings = probe_findings(repo, "no-plain-secrets")
+    assert summary(findings) == [("pass", "")]
+    assert findings[0].message == "no plain secrets in 0 configuration file(s) and 3 key file(s)"  # read, not left out
+
+
+def test_a_binary_file_with_a_key_name_is_not_an_error(tmp_path: Path) -> None:
+    files = {
+        "keys/server.key": b"0\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01",
+        "slides/launch.key": b"PK\x03\x04\x00\x00",
+    }
+    repo = make_repo(tmp_path / "r", files)  # a DER key and a Keynote deck: no PEM block to find
+    assert check(repo, "no-plain-secrets") == [("pass", "")]

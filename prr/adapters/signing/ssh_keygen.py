@@ -2,8 +2,9 @@
 
 Signing goes through ssh-keygen so private keys, passphrases, ssh-agent and security keys
 stay OpenSSH's business; verification uses it for what the in-process check delegates
-(certificates, security keys); revocation uses it to read KRLs. `verify_command` is the
-line an auditor pastes to check a signature with nothing but OpenSSH."""
+(certificates, security keys), and `check-novalidate` for the same when only the
+signature itself matters (before signing or committing); revocation uses it to read KRLs.
+`verify_command` is the line an auditor pastes to check a signature with nothing but OpenSSH."""
 
 from __future__ import annotations
 
@@ -72,6 +73,17 @@ def verify(
         signature_file.write_bytes(signature)
         args = _verify_args(str(allowed_signers), principal, namespace, str(signature_file), revoked, at)
         done = _run(args, message, timeout=_TIMEOUT)
+    return done.returncode == 0, _said(done)
+
+
+def check_novalidate(message: bytes, signature: bytes, namespace: str = NAMESPACE) -> tuple[bool, str]:
+    """`ssh-keygen -Y check-novalidate`: whether `signature` signs `message` (on stdin) in
+    `namespace`, whoever made it; and what ssh-keygen said. No allowed_signers file: this
+    is the cryptographic check alone, for the signatures `sshsig` delegates."""
+    with tempfile.TemporaryDirectory(prefix="prr-check-") as folder:
+        signature_file = Path(folder) / "signature.sig"
+        signature_file.write_bytes(signature)
+        done = _run(["-Y", "check-novalidate", "-n", namespace, "-s", str(signature_file)], message, timeout=_TIMEOUT)
     return done.returncode == 0, _said(done)
 
 

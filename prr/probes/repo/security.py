@@ -1,4 +1,5 @@
-"""Security probes: a vulnerability disclosure policy, and no plain-text secrets in config.
+"""Security probes: a vulnerability disclosure policy, and no plain-text secrets in config
+or committed private key files.
 
 Only committed text is read. Every regular expression here starts at a literal or a
 token boundary and has bounded repetition, so hostile lines (a megabyte of one
@@ -105,6 +106,10 @@ _CONFIG_EXTENSIONS = frozenset(
     {"yaml", "yml", "json", "toml", "ini", "env", "properties", "tf", "tfvars", "hcl", "conf", "cfg"}
 )
 _HCL_EXTENSIONS = frozenset({"tf", "tfvars", "hcl"})
+# Files read for private key blocks alone: PEM and PKCS#8 files, OpenSSH's key names.
+_KEY_EXTENSIONS = frozenset({"pem", "key", "p8"})
+_KEY_NAME_PREFIXES = ("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")  # and their `_sk` (security key) kinds
+_KEY_NAME_ENDINGS = ("_key", "-key", "_rsa", "_dsa", "_ecdsa", "_ed25519")  # deploy_key, ssh_host_rsa_key
 _MAX_FINDINGS = 200
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
@@ -115,7 +120,9 @@ _SLACK_TOKEN = re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,250}")
 _URL_CREDENTIAL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'`]{0,100}:([^\s@/\"'`]{1,200})@")
 _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,99})[\"']?[ \t]{0,20}(?P<sep>[:=])[ \t]{0,20}"
-    r"(?P<value>\"[^\"\n]{0,500}\"?|'[^'\n]{0,500}'?|[^\s,;}\]]{1,500})"
+    # An unquoted value never starts a nested mapping or list: `{"db": {"password": "x"}}`
+    # must leave `{"password":` for the next match rather than take it as db's value.
+    r"(?P<value>\"[^\"\n]{0,500}\"?|'[^'\n]{0,500}'?|[^\s,;{}\[\]][^\s,;}\]]{0,499})"
 )
 _DOCKER_ENV = re.compile(
     r"\s{0,20}(?:ENV|ARG)\s{1,20}(?P<key>[A-Za-z_][A-Za-z0-9_]{0,99})\s{1,20}(?P<value>\S.{0,499})"
@@ -215,16 +222,33 @@ def _candidate_lines(text: str) -> list[int]:
     return out
 
 
+def _private_key(lines: Sequence[str], index: int) -> _Hit | None:
+    """A private key block starting on line `index` with key material after its marker
+    (a marker alone, as in documentation, is not a key)."""
+    line, number = lines[index], index + 1
+    match = _PRIVATE_KEY.search(line)
+    if match is None:
+        return None
+    window = line[match.end() : match.end() + 400] + " ".join(lines[number : number + 3])[:400]
+    if not _KEY_BODY.search(window.replace("\\n", " ")):
+        return None
+    return _Hit(number, f"private key block ({match.group(0)}), key material redacted")
+
+
+def _key_hits(lines: Sequence[str], candidates: Sequence[int]) -> Iterator[_Hit]:
+    """Private key blocks alone: what a key file (`server.key`, `id_rsa`) is read for."""
+    for index in candidates:
+        if (hit := _private_key(lines, index)) is not None:
+            yield hit
+
+
 def _token_hits(lines: Sequence[str], candidates: Sequence[int]) -> Iterator[_Hit]:
     """Private keys and well-known token formats, wherever they appear."""
     for index in candidates:
         line, number = lines[index], index + 1
-        match = _PRIVATE_KEY.search(line)
-        if match:
-            window = line[match.end() : match.end() + 400] + " ".join(lines[number : number + 3])[:400]
-            if _KEY_BODY.search(window.replace("\\n", " ")):
-                yield _Hit(number, f"private key block ({match.group(0)}), key material redacted")
-                continue
+        if (key := _private_key(lines, index)) is not None:
+            yield key
+            continue
         for pattern, what in (
             (_AWS_KEY, "AWS access key id"),
             (_GITHUB_TOKEN, "GitHub token"),
@@ -315,9 +339,8 @@ def _manifest_scan(text: str) -> tuple[list[_Hit], list[tuple[int, int]]]:
     return hits, skip
 
 
-def _config_kind(path: str) -> tuple[bool, bool, bool]:
-    """(is a config file, is HCL, is a Dockerfile) from the name alone."""
-    name = _basename(path).lower()
+def _config_kind(name: str) -> tuple[bool, bool, bool]:
+    """(is a config file, is HCL, is a Dockerfile) from the lower-cased file name alone."""
     ext = name.rpartition(".")[2] if "." in name else ""
     dockerfile = name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile")
     config = dockerfile or ext in _CONFIG_EXTENSIONS or name.startswith(".env") or name.startswith("docker-compose")
@@ -329,17 +352,28 @@ def _shared(path: str) -> bool:
     return "/" not in path or path.startswith(("docs/", ".github/", ".gitlab/"))
 
 
+def _key_name(name: str) -> bool:
+    """A lower-cased file name as private keys have (`server.key`, `tls.pem`, `id_ed25519`,
+    `deploy_key`); never a `.pub` public key's."""
+    if "." in name:
+        return name.rpartition(".")[2] in _KEY_EXTENSIONS
+    return name.startswith(_KEY_NAME_PREFIXES) or name.endswith(_KEY_NAME_ENDINGS)
+
+
 def _secrets_selects(path: str, params: Params) -> bool:
-    if not _config_kind(path)[0]:
-        return False
+    name = _basename(path).lower()
     # Generated lock files and vendored tool caches hold hashes, not secrets.
-    return _basename(path).lower() not in _SKIPPED_NAMES and not any(folder in path for folder in _SKIPPED_FOLDERS)
+    if name in _SKIPPED_NAMES or not (_config_kind(name)[0] or _key_name(name)):
+        return False
+    return not any(folder in path for folder in _SKIPPED_FOLDERS)
 
 
 def _scan(path: str, text: str) -> list[_Hit]:
-    _, hcl, dockerfile = _config_kind(path)
+    config, hcl, dockerfile = _config_kind(_basename(path).lower())
     lines = text.split("\n")
     candidates = _candidate_lines(text)
+    if not config:  # a key file: public keys and certificates sit in the same kind of file
+        return list(_key_hits(lines, candidates))
     hits: dict[int, _Hit] = {}
     manifest_hits, skip = _manifest_scan(text) if path.lower().endswith((".yaml", ".yml")) else ([], [])
     for hit in manifest_hits:
@@ -356,13 +390,15 @@ def _secrets_run(repo: Repo, params: Params) -> list[Finding]:
     probe = "no-plain-secrets"
     paths = [f.path for f in repo.files() if in_service(repo, f.path) or _shared(f.path)]
     if not paths:
-        return [finding(probe, Outcome.NOT_APPLICABLE, "no configuration files to scan")]
+        return [finding(probe, Outcome.NOT_APPLICABLE, "no configuration or key files to scan")]
     findings: list[Finding] = []
     hidden = 0
     for path in paths:
         text = repo.text(path)
         if text is None:
-            findings.append(unreadable(probe, repo, path))
+            # A binary file under a key's name (a DER key, a Keynote deck) holds no PEM block.
+            if not (_key_name(_basename(path).lower()) and repo.skipped(path) == "binary"):
+                findings.append(unreadable(probe, repo, path))
             continue
         for hit in _scan(path, text):
             if len(findings) >= _MAX_FINDINGS:
@@ -372,8 +408,14 @@ def _secrets_run(repo: Repo, params: Params) -> list[Finding]:
     if hidden:
         findings.append(fail(probe, f"{hidden} more plain secrets not listed", repo))
     if not findings:
-        return [finding(probe, Outcome.PASS, f"no plain secrets in {len(paths)} configuration file(s)")]
+        return [finding(probe, Outcome.PASS, f"no plain secrets in {_counted(paths)}")]
     return findings
+
+
+def _counted(paths: list[str]) -> str:
+    """How many files were read: configuration files, and key files when there were any."""
+    keys = sum(1 for path in paths if not _config_kind(_basename(path).lower())[0])
+    return f"{len(paths) - keys} configuration file(s)" + (f" and {keys} key file(s)" if keys else "")
 
 
 PROBES: tuple[RepoProbe, ...] = (

@@ -14,6 +14,7 @@ from textual.containers import HorizontalGroup, VerticalScroll
 from textual.widgets import Button, Static
 
 from prr.domain.findings import Evidence, Finding, Location
+from prr.domain.text import printable
 from prr.tui.marks import OUTCOME_MARKS, STATE_MARKS, STATE_WORDS
 from prr.tui.plain import line, plain
 
@@ -133,7 +134,8 @@ def _finding(finding: Finding) -> Text:
 
 
 def _where(location: Location) -> str:
-    return location.path if location.line is None else f"{location.path}:{location.line}"
+    path = printable(location.path)  # a committed name that is not UTF-8, as \xNN
+    return path if location.line is None else f"{path}:{location.line}"
 
 
 def _proof(evidence: Evidence) -> str:
@@ -141,7 +143,7 @@ def _proof(evidence: Evidence) -> str:
     if evidence.url:
         parts.append(evidence.url + (f" → HTTP {evidence.status}" if evidence.status is not None else ""))
     if evidence.path:
-        parts.append(evidence.path)
+        parts.append(printable(evidence.path))
     if evidence.blob:
         parts.append(f"blob {evidence.blob[:12]}")
     if evidence.digest:

@@ -1,5 +1,5 @@
 """dashboard-golden-signals: together, the service's dashboards show latency, traffic,
-errors and saturation (and any other signal asked for), each by a panel with a query."""
+errors and saturation (those the pack asks for), each by a panel with a query."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _counts_requests(panel: Panel) -> bool:
     return False
 
 
-def _signals(panel: Panel, wanted: list[str]) -> set[str]:
+def _signals(panel: Panel) -> set[str]:
     """The golden signals a panel shows: only panels with a query show anything."""
     if not panel.queries:
         return set()
@@ -62,9 +62,6 @@ def _signals(panel: Panel, wanted: list[str]) -> set[str]:
         found.add("traffic")
     if _SATURATION.search(text):
         found.add("saturation")
-    for signal in wanted:
-        if signal not in ("latency", "traffic", "errors", "saturation") and re.search(re.escape(signal), text, re.I):
-            found.add(signal)
     return found
 
 
@@ -97,7 +94,7 @@ def _run_golden(repo: Repo, params: Params) -> list[Finding]:
     covered: dict[str, tuple[Dashboard, Panel]] = {}
     for dash in usable:
         for panel in dash.panels:
-            for signal in _signals(panel, wanted):
+            for signal in _signals(panel):
                 covered.setdefault(signal, (dash, panel))
     shown = [
         f"{s} by {covered[s][0].name or covered[s][0].form!r} ({covered[s][0].path}, "
