@@ -313,3 +313,18 @@ def test_a_user_who_signs_their_commits_gets_a_signed_record_commit(repo: Path, 
     )  # fmt: skip
     assert verified.returncode == 0, verified.stderr
     assert 'Good "git" signature' in verified.stderr
+
+
+@pytest.mark.parametrize("setting", ["gpg.program", "gpg.ssh.program", "gpg.ssh.defaultKeyCommand"])
+def test_a_signing_command_named_by_the_repositorys_own_config_is_refused(
+    repo: Path, tmp_path: Path, setting: str
+) -> None:
+    ran = tmp_path / "ran-signer"
+    git(repo, "config", "commit.gpgSign", "true")
+    git(repo, "config", "gpg.format", "ssh")
+    git(repo, "config", setting, f"sh -c 'touch {ran}'")
+    before = state(repo)
+    with pytest.raises(InputError, match=rf"{setting.lower()} is set in this repository's own git config"):
+        commit_paths(repo, [RECORD, SIGNATURE], "Add record r1")
+    assert not ran.exists()
+    assert state(repo) == before

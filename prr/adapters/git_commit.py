@@ -28,6 +28,10 @@ from prr.domain.text import printable
 # Identity comes from git config (or GIT_AUTHOR_*/GIT_COMMITTER_*), never guessed from the
 # host name: a guessed "user@host.(none)" must not end up in an audited commit.
 _CONFIG_ARGS = tuple(arg for setting in (*SAFE_CONFIG, "user.useConfigOnly=true") for arg in ("-c", setting))
+# Settings naming a command git runs to sign a commit (as git config prints them, lowercase).
+_SIGNING_COMMANDS = frozenset(
+    {"gpg.program", "gpg.openpgp.program", "gpg.x509.program", "gpg.ssh.program", "gpg.ssh.defaultkeycommand"}
+)
 _IDENTITY_HELP = (
     'git needs your name and email: git config user.name "Your Name" && git config user.email you@example.com'
 )
@@ -127,9 +131,23 @@ class _Repo:
         return status, bytes(out).decode("utf-8", "surrogateescape"), str(err)
 
     def signs_commits(self) -> bool:
-        """The user's `commit.gpgSign`: git signs their commits, so prr's commits are signed too."""
+        """The user's `commit.gpgSign`: git signs their commits, so prr's commits are signed
+        too, by the program the user chose. One the repository's own config names is a
+        command the repository chose: refused, before anything is committed."""
         status, out, _ = self._call("config", "--type=bool", "--get", "commit.gpgSign")
-        return status == 0 and out.strip() == "true"
+        if status != 0 or out.strip() != "true":
+            return False
+        _, found, _ = self._call("config", "--show-scope", "-z", "--get-regexp", r"^gpg\.")
+        fields = found.split("\0")
+        for scope, entry in zip(fields[0::2], fields[1::2], strict=False):
+            key = entry.split("\n", 1)[0]
+            if scope in ("local", "worktree") and key in _SIGNING_COMMANDS:
+                raise InputError(
+                    f"{key} is set in this repository's own git config ({scope}): prr runs no command a repository "
+                    f"chooses; set it in your global git config instead (git config --global {key} ...), then run "
+                    "prr commit again"
+                )
+        return True
 
     def branch_and_head(self) -> tuple[str, str]:
         status, ref, _ = self._call("symbolic-ref", "-q", "HEAD")

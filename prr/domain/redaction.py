@@ -35,6 +35,20 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def remote_address(url: str) -> str | None:
+    """A git remote's address fit for a record: `url` without user info (`user:token@`),
+    query or fragment; an scp-like address (`git@host:path`) without its user; a path as
+    it is. None when it cannot be parsed."""
+    if "://" not in url:
+        user, at, rest = url.partition("@")
+        return rest if at and "/" not in user and ":" in rest else url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: MASK if name.lower() in SECRET_HEADERS else value for name, value in headers.items()}
 

@@ -2,35 +2,21 @@
 
 Only the record, its signatures and prr's own `.prr/.gitattributes` and `.gitignore` go in,
 through a temporary index (`prr.adapters.git_commit`): the user's staged changes stay
-staged and out of the commit, and no hooks run.
-
-A record is immutable once signed or committed: `require_unchanged` refuses, before
-anything is signed or committed, a record whose bytes are no longer those its signatures
-cover or those committed at HEAD."""
+staged and out of the commit, and no hooks run. A record whose bytes changed since it was
+signed or committed is refused first (`sealed_record.require_unchanged`)."""
 
 from __future__ import annotations
 
-import os
-import shlex
 from pathlib import Path
 
 from prr.adapters.git_commit import Committed, commit_paths
-from prr.adapters.git_objects import GitObjects
-from prr.adapters.signing import ssh_keygen
-from prr.adapters.signing.sshsig import (
-    NAMESPACE,
-    Check,
-    Signature,
-    SignatureError,
-    parse_signature,
-    verify_signature,
-)
 from prr.adapters.source_tree import PRR_FOLDER
 from prr.adapters.worktree import read_no_follow
 from prr.domain.errors import InputError
 from prr.format.record_toml import loads
-from prr.workflow.record_location import RecordLocation, locate
-from prr.workflow.verifying import MAX_RECORD_BYTES, MAX_SIGNATURE_BYTES
+from prr.workflow.record_location import locate
+from prr.workflow.sealed_record import require_unchanged, signature_files
+from prr.workflow.verifying import MAX_RECORD_BYTES
 
 OWN_FILES = (".gitattributes", ".gitignore")
 
@@ -42,7 +28,7 @@ def commit_record(record: Path) -> Committed:
         raise InputError(f"{where.top / where.record_path}: not a regular file; nothing to commit")
     require_unchanged(where, data)
     parsed = loads(data, where.record_path)
-    paths = [where.record_path, *_signatures(where.top, where.folder)]
+    paths = [where.record_path, *signature_files(where.top, where.folder)]
     prr_folder = f"{where.service}/{PRR_FOLDER}" if where.service else PRR_FOLDER
     paths += [f"{prr_folder}/{name}" for name in OWN_FILES if (where.top / prr_folder / name).is_file()]
     signers = [Path(p).stem for p in paths if p.endswith(".sig")]
@@ -54,82 +40,3 @@ def commit_record(record: Path) -> Committed:
         f"Signed by: {', '.join(signers) or 'nobody yet'}.\n"
     )
     return commit_paths(where.top, paths, message)
-
-
-def require_unchanged(where: RecordLocation, data: bytes) -> None:
-    """InputError unless DATA, the record's bytes in the working tree, are still what was
-    sealed: every signature beside it is a valid SSHSIG over them in prr's namespace (the
-    cryptography alone; who may sign is for `prr verify`), and a record committed at HEAD
-    is byte for byte the committed one. Signing or committing an edited record would seal
-    bytes its earlier signers never saw."""
-    committed = _committed_bytes(where)
-    shown = where.top / where.record_path
-    for path in _signatures(where.top, where.folder):
-        principal = Path(path).stem
-        problem = _mismatch(_usable_signature(where.top, path, principal), data)
-        if problem is not None:
-            raise InputError(
-                f"{shown}: changed since {principal} signed it ({path}: {problem}); a signed record never changes: "
-                f"{_what_to_do(where, committed)}"
-            )
-    if committed is not None and committed != data:
-        raise InputError(
-            f"{shown}: differs from the record committed at HEAD; a committed record never changes: "
-            f"{_what_to_do(where, committed)}"
-        )
-
-
-def _usable_signature(top: Path, path: str, principal: str) -> Signature:
-    """The signature file at PATH, parsed; InputError when it is no prr signature at all."""
-    armored = read_no_follow(top, path, MAX_SIGNATURE_BYTES)
-    try:
-        if armored is None:
-            raise SignatureError(f"not a regular file of at most {MAX_SIGNATURE_BYTES:,} bytes")
-        signature = parse_signature(armored)
-        if signature.namespace != NAMESPACE:
-            raise SignatureError(f"made for namespace {signature.namespace!r}, not {NAMESPACE!r}")
-    except SignatureError as exc:
-        raise InputError(
-            f"{top / path}: not a usable signature by {principal} ({exc}); remove it (or restore it from git), "
-            "then try again"
-        ) from None
-    return signature
-
-
-def _mismatch(signature: Signature, data: bytes) -> str | None:
-    """Why SIGNATURE does not sign DATA; None when it does."""
-    checked = verify_signature(signature, data, NAMESPACE)
-    if checked.check is Check.DELEGATE:  # a certificate or security key: ssh-keygen checks the signature
-        ok, said = ssh_keygen.check_novalidate(data, signature.armored, NAMESPACE)
-        return None if ok else f"ssh-keygen refused it: {said}"
-    return None if checked.check is Check.VALID else checked.reason
-
-
-def _committed_bytes(where: RecordLocation) -> bytes | None:
-    """The record as committed at HEAD; None when HEAD has none (or there is no HEAD yet)."""
-    with GitObjects.open(where.top) as objects:
-        try:
-            head = objects.resolve("HEAD")
-        except InputError:  # an unborn branch: nothing committed
-            return None
-        found = objects.lookup(head, where.record_path)
-        return None if found is None else objects.blob(found[1], where.record_path, MAX_RECORD_BYTES)
-
-
-def _what_to_do(where: RecordLocation, committed: bytes | None) -> str:
-    if committed is None:
-        return "undo the edit, or start a new review (prr review)"
-    restore = ["git", "-C", str(where.top), "checkout", "HEAD", "--", where.record_path]
-    return f"restore it with {' '.join(map(shlex.quote, restore))}, or start a new review (prr review)"
-
-
-def _signatures(top: Path, folder: str) -> list[str]:
-    """The record's signature files, as they are in the working tree (links left out)."""
-    base = top / folder / "signatures"
-    if not base.is_dir() or base.is_symlink():
-        return []
-    return sorted(
-        f"{folder}/signatures/{entry.name}"
-        for entry in os.scandir(base)
-        if entry.name.endswith(".sig") and entry.is_file(follow_symlinks=False)
-    )

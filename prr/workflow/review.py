@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from prr import __version__
 from prr.adapters import builtin
@@ -28,7 +27,7 @@ from prr.domain.record import (
     VerdictRef,
     WaiverRef,
 )
-from prr.domain.redaction import redact_url
+from prr.domain.redaction import redact_url, remote_address
 from prr.domain.scoring import assess
 from prr.domain.status import ItemOutcome, ItemStatus
 from prr.domain.text import printable
@@ -181,21 +180,8 @@ def repository_address(top: Path) -> str:
     else the checkout's folder name."""
     with GitObjects.open(top) as objects:
         url = objects.config("remote.origin.url")
-    address = _without_credentials(url) if url else None
+    address = remote_address(url) if url else None
     return address if address and text_problem(address) is None else printable(top.name)
-
-
-def _without_credentials(url: str) -> str | None:
-    """`url` without user info (`user:token@`), query or fragment; an scp-like address
-    (`git@host:path`) without its user; a path as it is. None when it cannot be parsed."""
-    if "://" not in url:
-        user, at, rest = url.partition("@")
-        return rest if at and "/" not in user and ":" in rest else url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def _contradictions(items: list[ItemEvidence], answers: dict[str, Answer], source: str) -> set[str]:

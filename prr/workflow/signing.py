@@ -4,7 +4,7 @@ The record's bytes are never touched: a signature is a new file,
 `signatures/<principal>.sig`, over the exact bytes on disk, made by `ssh-keygen -Y sign`
 so ssh-agent, hardware keys, certificates and git's own signing key all work. A
 signature, once there, is never replaced, and never added to a record that changed since
-an earlier signature or since it was committed (`committing.require_unchanged`)."""
+an earlier signature or since it was committed (`sealed_record.require_unchanged`)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from prr.adapters.worktree import read_no_follow
 from prr.domain.errors import InputError, ToolError
 from prr.domain.record import PRINCIPAL, Record
 from prr.format.record_toml import loads
-from prr.workflow.committing import commit_record, require_unchanged
+from prr.workflow.committing import commit_record
 from prr.workflow.prr_folder import ensure_attributes
 from prr.workflow.record_location import SIGNATURES, RecordLocation, locate
+from prr.workflow.sealed_record import require_unchanged
 from prr.workflow.verifying import MAX_RECORD_BYTES
 
 
