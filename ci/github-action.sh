@@ -6,6 +6,7 @@
 #   INPUT_ALLOWED_SIGNERS  allowed_signers file, from outside the repository (required)
 #   INPUT_REF              commit to gate (default HEAD)
 #   INPUT_TIER             the service's tier, 0-3, pinned from outside the repository (default: its config's)
+#   INPUT_CHECKLIST        the pack reviews must be made with, pinned likewise (default: its config's)
 #   INPUT_FORMAT           format of the report file: text, json, junit or sarif (default text)
 #   INPUT_PROBE            "true": also write `prr probe --format sarif` (never changes the result)
 #   INPUT_UPLOAD_SARIF     "true": write the SARIF files for code scanning to upload
@@ -19,6 +20,7 @@ path=${INPUT_PATH:-.}
 allowed=${INPUT_ALLOWED_SIGNERS:-}
 ref=${INPUT_REF:-HEAD}
 tier=${INPUT_TIER:-}
+checklist=${INPUT_CHECKLIST:-}
 format=${INPUT_FORMAT:-text}
 probe=${INPUT_PROBE:-false}
 upload=${INPUT_UPLOAD_SARIF:-false}
@@ -73,6 +75,9 @@ mkdir -p "$out"
 check=(prr check "$path" --allowed-signers "$allowed" --ref "$ref")
 if [[ -n $tier ]]; then
     check+=(--tier "$tier")
+fi
+if [[ -n $checklist ]]; then
+    check+=(--checklist "$checklist")
 fi
 
 # The decision, and its reason in the log. The output quotes names from the repository

@@ -207,6 +207,22 @@ def test_a_pack_file_the_config_names_but_the_commit_lacks_is_an_input_error(
     ]
 
 
+def test_the_checklist_option_pins_the_pack_whatever_the_repository_configures(
+    tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
+) -> None:
+    """A repository could configure a pack that asks less: CI names the pack it requires."""
+    repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
+    pack = repo / "packs" / "mini.yaml"
+    signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=pack)
+    pinned = prr("check", str(repo), "--allowed-signers", trusted, "--checklist", "launch")
+    assert pinned.code == 1
+    assert pinned.out.splitlines()[0] == (
+        "FAIL no review record of this repository for checklist launch at tier 1: run prr review"
+    )
+    unknown = prr("check", str(repo), "--allowed-signers", trusted, "--checklist", "lunch")
+    assert unknown.code == 2 and unknown.err.startswith("prr: lunch: no built-in pack and no file by that name")
+
+
 # --- which record decides -------------------------------------------------------------
 
 

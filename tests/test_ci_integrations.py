@@ -286,6 +286,18 @@ def test_the_action_pins_the_tier_from_its_tier_input(tmp_path: Path, ci_env: di
     assert "::error title=prr::tier must be 0, 1, 2 or 3" in wrong.log
 
 
+def test_the_action_pins_the_pack_from_its_checklist_input(tmp_path: Path, ci_env: dict[str, str]) -> None:
+    repo, _, allowed_signers = signed_repo(tmp_path)  # a review made with the launch pack
+    other = run_action(repo, {"allowed-signers": str(allowed_signers), "checklist": "migration"}, ci_env, tmp_path)
+    assert other.code == 1
+    assert other.outputs["reason"] == (
+        "no review record of this repository for checklist migration at tier 1: run prr review"
+    )
+    assert (
+        run_action(repo, {"allowed-signers": str(allowed_signers), "checklist": "launch"}, ci_env, tmp_path).code == 0
+    )
+
+
 def test_the_action_refuses_to_run_without_trust(tmp_path: Path, ci_env: dict[str, str]) -> None:
     repo, _, _ = signed_repo(tmp_path)
     done = run_action(repo, {"allowed-signers": ""}, ci_env, tmp_path)

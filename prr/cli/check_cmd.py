@@ -21,7 +21,12 @@ FORMATS = ["text", "json", "junit", "sarif"]
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @trust_options
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to gate (records are read from it).")
-@click.option("--checklist", type=click.Path(dir_okay=False, path_type=Path), help="Pack file of non-built-in records.")
+@click.option(
+    "--checklist",
+    metavar="NAME|FILE",
+    help="The pack records must be made with, pinned from outside the repository: a built-in pack, or your "
+    "trusted copy of a pack file (default: .prr/config.toml at REF).",
+)
 @click.option(
     "--tier",
     type=click.IntRange(0, 3),
@@ -34,7 +39,7 @@ def check_command(
     revoked: Path | None,
     repository_signers: str | None,
     ref: str,
-    checklist: Path | None,
+    checklist: str | None,
     tier: int | None,
     fmt: str,
 ) -> None:
@@ -42,9 +47,10 @@ def check_command(
 
     Exit 1 otherwise, with the reason: no record, invalid, expired, not ready, or stale
     ("stale: N files changed since the review of <date>"). A record covers when it was
-    made at the service's tier or a more critical one (a lower number); CI pins that tier
-    with --tier, as the repository under review could otherwise lower its own."""
-    result = check(path, VerifyOptions(ref, allowed_signers, revoked, repository_signers, checklist), tier)
+    made at the service's tier or a more critical one (a lower number), with the service's
+    pack; CI pins both with --tier and --checklist, as the repository under review could
+    otherwise lower its own bar."""
+    result = check(path, VerifyOptions(ref, allowed_signers, revoked, repository_signers), tier, checklist)
     if fmt == "json":
         click.echo(json.dumps(render_json(result), indent=2, ensure_ascii=False))
     elif fmt == "junit":

@@ -3,7 +3,7 @@ covers the source tree at the ref, for the service's checklist at its tier (a re
 a more critical tier covers a less critical one: it asked more).
 
 The repository under review is not trusted to relax its own policy. CI pins the tier
-with `--tier`, as it names the allowed_signers file; unpinned, the tier is the config's
+with `--tier` and the pack with `--checklist`, as it names the allowed_signers file; unpinned, the tier is the config's
 at the ref, or the config's at the reviewed commit when that one is stricter: a commit
 touching only `.prr/` does not make a review stale, so it must not lower the bar either.
 Among the valid records of the code the newest decides, so a later "not ready"
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from prr.adapters import builtin
@@ -53,11 +53,16 @@ class GateResult:
     superseded: tuple[Verification, ...] = ()  # older ready records the newer deciding one overrules
 
 
-def check(path: Path, options: VerifyOptions, tier: int | None = None) -> GateResult:
-    """The gate at `options.ref`; `tier` (0-3) pins the tier from outside the repository."""
+def check(path: Path, options: VerifyOptions, tier: int | None = None, pack_ref: str | None = None) -> GateResult:
+    """The gate at `options.ref`; `tier` (0-3) and `pack_ref` (a built-in pack's name, or
+    the trusted copy of a pack file) pin the tier and the pack from outside the repository."""
+    pinned = None
+    if pack_ref is not None:
+        pinned, pack_file = pinned_pack(pack_ref)
+        options = replace(options, checklist=pack_file or options.checklist)
     with session(path, options) as opened:
         config = committed_config(opened.objects, opened.commit, opened.service)
-        checklist = _required_pack(opened.objects, opened.commit, opened.service, config, options)
+        checklist = pinned or _required_pack(opened.objects, opened.commit, opened.service, config, options)
         results = [opened.checker.check(name, files) for name, files in sorted(opened.folders().items())]
         rules = _TierRules(opened.objects, opened.service, config, options.ref, tier)
         required = {r.path: rules.for_record(r) for r in results}
@@ -186,6 +191,16 @@ class _TierRules:
             except InputError:  # an unreadable config then sets no rule; the ref's holds
                 self._then[commit] = None
         return self._then[commit]
+
+
+def pinned_pack(ref: str) -> tuple[str, Path | None]:
+    """The id of the pack REF names (a built-in name, or a pack file), and the file, which
+    also verifies records made with that pack."""
+    from prr.workflow.checklists import open_pack  # YAML and the pack schema: only when a pack is pinned
+
+    pack = open_pack(ref)
+    built_in = bool(pack.sources) and pack.sources[0].name.startswith(builtin.PREFIX)
+    return pack.id, None if built_in else Path(ref)
 
 
 def _required_pack(
