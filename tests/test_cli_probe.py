@@ -138,6 +138,31 @@ def test_no_cache_reruns_everything(tmp_path: Path, prr: Prr, pack: str, cache_e
     assert (report["probes_run"], report["probes_cached"]) == (2, 0)
 
 
+def test_a_file_over_the_size_cap_is_an_error_until_the_config_raises_the_cap(
+    tmp_path: Path, prr: Prr, pack: str, cache_env: Path
+) -> None:
+    big = RUNBOOK + "\n## Appendix\n\n" + "A long record of past incidents and what was learnt. " * 25_000
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": big})
+    code, capped = probe_json(prr, str(repo), "--checklist", pack)
+    assert code == 3
+    [finding] = capped["items"][0]["findings"]
+    assert finding["outcome"] == "error"
+    assert finding["message"].endswith("-byte cap (max_file_bytes in .prr/config.toml raises it)")
+    make_repo(repo, {".prr/config.toml": "[service]\nmax_file_bytes = 4194304\n"})
+    code, raised = probe_json(prr, str(repo), "--checklist", pack)  # the same cache: nothing stale reused
+    assert code == 0, raised
+    assert (raised["probes_run"], [i["outcome"] for i in raised["items"]]) == (2, ["pass", "pass"])
+
+
+def test_a_size_cap_outside_its_range_is_an_input_error(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
+    repo = make_repo(
+        tmp_path / "svc", {"runbooks/payments.md": RUNBOOK, ".prr/config.toml": "[service]\nmax_file_bytes = 10\n"}
+    )
+    result = prr("probe", str(repo), "--checklist", pack)
+    assert result.code == 2
+    assert "service.max_file_bytes must be a whole number of bytes from 65,536 to 67,108,864, got 10" in result.err
+
+
 def test_uncommitted_changes_to_evidence_are_named(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
     repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
     (repo / "runbooks" / "payments.md").write_text("# gutted\n")

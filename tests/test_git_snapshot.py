@@ -55,7 +55,9 @@ def test_symlinks_are_listed_as_links_and_never_followed(tmp_path: Path) -> None
 def test_blobs_over_the_cap_and_binary_blobs_are_skipped_with_a_note(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"big.yaml": "x" * (1024 * 1024 + 1), "logo.png": b"\x89PNG\r\n\x1a\n\0\0"})
     with GitSnapshot.open(repo) as snapshot:
-        assert snapshot.read("big.yaml").skipped == "1,048,577 bytes, over the 1,048,576-byte cap"
+        assert snapshot.read("big.yaml").skipped == (
+            "1,048,577 bytes, over the 1,048,576-byte cap (max_file_bytes in .prr/config.toml raises it)"
+        )
         assert snapshot.read("logo.png").skipped == "binary"
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from prr.domain.checklist import TIERS
 from prr.domain.errors import InputError
-from prr.format.service_config import ServiceConfig, dumps, parse_config, problems
+from prr.format.service_config import FILE_BYTES, ServiceConfig, dumps, parse_config, problems
 
 # Any Unicode text the reader can hold: control characters, quotes, backslashes, newlines,
 # line separators, astral characters (surrogates cannot be UTF-8, so no file holds them).
@@ -23,6 +23,7 @@ CONFIGS = st.builds(
     owner=TEXT,
     checklist=st.none() | TEXT,
     endpoints=st.lists(TEXT, max_size=4).map(tuple),
+    max_file_bytes=st.none() | st.integers(*FILE_BYTES),
 )
 ANYTHING = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.lists(st.text())
 
@@ -41,6 +42,7 @@ def test_every_valid_config_reads_back_as_written(config: ServiceConfig) -> None
         owner=ANYTHING,
         checklist=ANYTHING,
         endpoints=ANYTHING | st.lists(ANYTHING).map(tuple),
+        max_file_bytes=ANYTHING,
     )
 )
 def test_whatever_is_written_reads_back_and_the_rest_is_refused(config: ServiceConfig) -> None:
@@ -79,6 +81,10 @@ def test_an_unset_tier_and_checklist_are_left_out() -> None:
         (ServiceConfig(endpoints=("https://a.example", 3)), "service.endpoints must be a list of URLs"),  # type: ignore[arg-type]
         (ServiceConfig(endpoints=["https://a.example"]), "service.endpoints must be a tuple of URLs"),  # type: ignore[arg-type]
         (ServiceConfig(owner="\ud800"), "service.owner holds a lone surrogate, which UTF-8 cannot encode"),
+        (
+            ServiceConfig(max_file_bytes=1024),
+            "service.max_file_bytes must be a whole number of bytes from 65,536 to 67,108,864, got 1024",
+        ),
     ],
 )
 def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: str) -> None:
@@ -93,7 +99,8 @@ def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: 
         ("[service]\ntier = 7\n", "x.toml:1:1: service.tier must be 0, 1, 2 or 3, got 7"),
         (
             "[service]\nteir = 1\n",
-            "x.toml:1:1: unknown key service.teir (known: checklist, endpoints, name, owner, signoff, tier)",
+            "x.toml:1:1: unknown key service.teir "
+            "(known: checklist, endpoints, max_file_bytes, name, owner, signoff, tier)",
         ),
         ("service = 3\n", "x.toml:1:1: [service] must be a table"),
         ("[servce]\ntier = 1\n", "x.toml:1:1: unknown table or key 'servce' (prr reads only [service])"),

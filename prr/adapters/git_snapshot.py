@@ -406,7 +406,7 @@ def _listing(records: list[tuple[str, str, str]]) -> Listing:
 
 
 def _over_cap(size: int, cap: int) -> str:
-    return f"{size:,} bytes, over the {cap:,}-byte cap"
+    return f"{size:,} bytes, over the {cap:,}-byte cap (max_file_bytes in .prr/config.toml raises it)"
 
 
 def _explain(stderr: str, folder: Path) -> Exception:

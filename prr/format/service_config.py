@@ -7,6 +7,7 @@ owner = "team-payments"
 checklist = "launch"          # a built-in pack name
 endpoints = ["https://payments.example.com"]
 signoff = 3                   # optional: distinct signers a record needs; may only raise the pack's
+max_file_bytes = 4194304      # optional: the largest committed file the probes read (default 1 MiB)
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from prr.domain.errors import InputError, Problem
 from prr.format.toml_document import read_toml
 
 CONFIG_PATH = ".prr/config.toml"
-_KEYS = {"name", "tier", "owner", "checklist", "endpoints", "signoff"}
+_KEYS = {"name", "tier", "owner", "checklist", "endpoints", "signoff", "max_file_bytes"}
 MAX_SIGNOFF = 20
+FILE_BYTES = (64 * 1024, 64 * 1024 * 1024)  # max_file_bytes: 64 KiB to 64 MiB (a file is read whole, in memory)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -36,6 +38,7 @@ class ServiceConfig:
     checklist: str | None = None
     endpoints: tuple[str, ...] = field(default_factory=tuple)
     signoff: int | None = None  # distinct signers a record needs; never lowers the pack's number
+    max_file_bytes: int | None = None  # the largest committed file the probes read; None: the default cap
 
 
 def parse_config(source: str, data: bytes) -> ServiceConfig:
@@ -63,6 +66,7 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         checklist=service.get("checklist"),
         endpoints=tuple(service.get("endpoints", [])),
         signoff=service.get("signoff"),
+        max_file_bytes=service.get("max_file_bytes"),
     )
 
 
@@ -106,10 +110,10 @@ def _table(config: ServiceConfig) -> dict[str, Any]:
         "checklist": config.checklist,
         "endpoints": list(endpoints) if isinstance(endpoints, tuple) else endpoints,
         "signoff": config.signoff,
+        "max_file_bytes": config.max_file_bytes,
     }
-    return {
-        key: value for key, value in table.items() if value is not None or key not in ("tier", "checklist", "signoff")
-    }
+    optional = ("tier", "checklist", "signoff", "max_file_bytes")
+    return {key: value for key, value in table.items() if value is not None or key not in optional}
 
 
 def _problems(service: Mapping[str, Any]) -> list[str]:
@@ -126,6 +130,10 @@ def _problems(service: Mapping[str, Any]) -> list[str]:
         isinstance(signoff, bool) or not isinstance(signoff, int) or not 1 <= signoff <= MAX_SIGNOFF
     ):
         found.append(f"service.signoff must be a whole number from 1 to {MAX_SIGNOFF}, got {signoff!r}")
+    cap = service.get("max_file_bytes")
+    low, high = FILE_BYTES
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not low <= cap <= high):
+        found.append(f"service.max_file_bytes must be a whole number of bytes from {low:,} to {high:,}, got {cap!r}")
     endpoints = service.get("endpoints", [])
     if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
         found.append("service.endpoints must be a list of URLs")

@@ -102,6 +102,8 @@ def probe_repository(
     with GitSnapshot.open(path, ref) as snapshot:
         report = _report(snapshot, pack_ref, tier, bind_source_tree)
         config, pack, chosen_tier = report.config, report.pack, report.tier
+        if config.max_file_bytes is not None:
+            snapshot.max_blob_bytes = config.max_file_bytes
         live = live or EndpointSettings()
         if config_endpoints:
             live = _with_config_endpoints(live, config, snapshot.prefix)

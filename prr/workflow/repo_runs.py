@@ -88,7 +88,11 @@ def run_calls(
     runs = RepoRuns()
     keys: dict[str, str] = {}
     skipped: dict[str, str] = {}
-    scope_key = ProbeCache.key(__version__, _probes_digest(), snapshot.prefix, snapshot.scope_id()) if cache else ""
+    scope_key = (
+        ProbeCache.key(__version__, _probes_digest(), _cap(snapshot), snapshot.prefix, snapshot.scope_id())
+        if cache
+        else ""
+    )
     record = cache.get_scope(scope_key) if cache else None
     if cache is not None and not snapshot.prefix:  # read only if the listing is needed
         snapshot.earlier = functools.partial(cache.get_listing, _listing_key(snapshot))
@@ -225,11 +229,18 @@ def _same_shape(
 
 
 def _shape_key(snapshot: GitSnapshot, call: RepoCall) -> str:
-    return ProbeCache.key("selected", __version__, _probes_digest(), snapshot.prefix, call.key, snapshot.listing.shape)
+    return ProbeCache.key(
+        "selected", __version__, _probes_digest(), _cap(snapshot), snapshot.prefix, call.key, snapshot.listing.shape
+    )
 
 
 def _run_key(snapshot: GitSnapshot, call: RepoCall, selection: Selection) -> str:
-    return ProbeCache.key(__version__, call.key, _probes_digest(), snapshot.prefix, selection.digest)
+    return ProbeCache.key(__version__, call.key, _probes_digest(), _cap(snapshot), snapshot.prefix, selection.digest)
+
+
+def _cap(snapshot: GitSnapshot) -> str:
+    """The largest file the probes read: a file over it is skipped, so results differ with it."""
+    return f"cap={snapshot.max_blob_bytes}"
 
 
 def _weight(
