@@ -95,3 +95,23 @@ def summary(findings: list[Finding]) -> list[tuple[str, str]]:
             where = loc.path if loc.line is None else f"{loc.path}:{loc.line}"
         out.append((f.outcome.value, where))
     return out
+
+
+def open_fds() -> int:
+    """Open file descriptors of this process (Linux)."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def git_children() -> int:
+    """Git processes this process started that are still running (Linux)."""
+    me = str(os.getpid())
+    count = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            if stat.split(") ", 1)[1].split()[1] == me and "git" in stat.split(" (", 1)[1].split(")")[0]:
+                count += 1
+    return count

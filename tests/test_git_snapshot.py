@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepos import git, make_repo
+from gitrepos import git, git_children, make_repo, open_fds
 
 from prr.adapters.git_snapshot import EntryKind, GitSnapshot
 from prr.domain.errors import InputError
@@ -189,33 +189,15 @@ def test_a_bare_repository_is_refused_as_not_a_checkout(tmp_path: Path) -> None:
     assert "prr reviews a checkout" in line and "safe.bareRepository" not in line
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-def _git_children() -> int:
-    me = str(os.getpid())
-    count = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            if stat.split(") ", 1)[1].split()[1] == me and "git" in stat.split(" (", 1)[1].split(")")[0]:
-                count += 1
-    return count
-
-
 def test_500_snapshots_in_one_process_leak_no_files_and_no_git_processes(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"a.txt": "a\n"})
     with GitSnapshot.open(repo) as snapshot:
         snapshot.read("a.txt")
-    before = (_open_fds(), _git_children())
+    before = (open_fds(), git_children())
     for _ in range(500):
         with GitSnapshot.open(repo) as snapshot:
             assert snapshot.read("a.txt").data == b"a\n"
-    assert (_open_fds(), _git_children()) == before
+    assert (open_fds(), git_children()) == before
 
 
 def test_batched_reads_agree_with_single_reads_on_every_kind_of_blob(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, Run
-from gitrepos import git, make_repo
+from gitrepos import git, git_children, make_repo, open_fds
 from records import allowed, keys, sign_all
+
+from prr.workflow.probing import probe_repository
 
 # A real runbook (prose, diagnosis, mitigation) whose committed name is not UTF-8: evidence
 # the probes cite, so its name reaches every message, output and record.
@@ -156,3 +158,41 @@ def test_a_review_citing_evidence_whose_name_is_not_utf8_is_written_committed_an
     assert list(sentinels.iterdir()) == []
     verified = prr("verify", str(repo), "--allowed-signers", str(allowed(tmp_path, keyring)))
     assert verified.code == 0 and "1 valid" in verified.out, verified.out + verified.err
+
+
+# Probes of every kind of file the hostile repository holds: markdown, alert rules,
+# CODEOWNERS, secrets in config, dashboards, manifests.
+FAMILIES = """\
+id: families
+version: "1"
+title: One probe of each family
+description: Runbooks, alerts, ownership, secrets, dashboards, workloads.
+scorer: gate
+sections:
+  - id: all
+    title: All
+    items:
+      - id: all.probed
+        title: Probed
+        why: Each family reads the repository its own way.
+        how: Nothing to do.
+        required: [0, 1, 2, 3]
+        evidence: automatic
+        probes: [runbook-present, alerts-have-runbooks, codeowners-present, no-plain-secrets, dashboards-valid,
+                 readiness-probes]
+"""
+
+
+def test_500_probe_runs_in_one_process_leak_no_files_and_no_git_processes(
+    hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, sentinels = hostile
+    pack = tmp_path / "families.yaml"
+    pack.write_text(FAMILIES)
+    first = probe_repository(repo, pack_ref=str(pack))  # imports, and anything made once per process
+    before = (open_fds(), git_children())
+    for _ in range(499):
+        again = probe_repository(repo, pack_ref=str(pack))
+        assert again.items == first.items
+    assert (open_fds(), git_children()) == before
+    assert list(sentinels.iterdir()) == []
