@@ -184,6 +184,22 @@ def test_a_pack_file_named_in_the_config_is_matched_by_the_pack_id(
     assert data["checklist"] == "acme-launch"
 
 
+def test_a_trusted_copy_of_the_pack_file_anywhere_verifies_its_records_by_their_bytes(
+    tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
+) -> None:
+    """The auditor's copy lives at another path than the reviewer's: only the bytes bind."""
+    repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
+    signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=repo / "packs" / "mini.yaml")
+    copy = tmp_path / "board" / "acme.yaml"
+    copy.parent.mkdir()
+    copy.write_text(MINI_PACK)
+    assert prr("check", str(repo), "--allowed-signers", trusted, "--checklist", str(copy)).code == 0
+    copy.write_text(MINI_PACK.replace("Name the rotation.", "Name the rotation and its escalation."))
+    changed = prr("check", str(repo), "--allowed-signers", trusted, "--checklist", str(copy))
+    assert changed.code == 1
+    assert "changed since the review" in changed.out.splitlines()[0]
+
+
 def test_a_record_of_a_pack_file_without_the_file_is_invalid_not_missing(
     tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
 ) -> None:

@@ -163,6 +163,32 @@ def test_a_size_cap_outside_its_range_is_an_input_error(tmp_path: Path, prr: Prr
     assert "service.max_file_bytes must be a whole number of bytes from 65,536 to 67,108,864, got 10" in result.err
 
 
+def test_a_pack_file_the_config_names_is_the_service_folders_wherever_prr_runs(
+    tmp_path: Path, prr: Prr, cache_env: Path
+) -> None:
+    config = '[service]\nname = "payments"\nchecklist = "packs/small.yaml"\n'
+    repo = make_repo(
+        tmp_path / "mono",
+        {"services/pay/packs/small.yaml": PACK, "services/pay/.prr/config.toml": config, "packs/small.yaml": "x: 1\n"},
+    )
+    code, report = probe_json(prr, str(repo / "services" / "pay"))  # run from elsewhere: tmp_path
+    assert code == 1
+    assert report["checklist"]["sources"][0]["name"] == "services/pay/packs/small.yaml"
+
+
+@pytest.mark.parametrize("named", ["../../outside.yaml", "/etc/passwd", "packs/missing.yaml"])
+def test_a_config_naming_a_pack_outside_the_repository_or_nowhere_is_refused(
+    tmp_path: Path, prr: Prr, cache_env: Path, named: str
+) -> None:
+    (tmp_path / "outside.yaml").write_text(PACK)
+    repo = make_repo(tmp_path / "svc", {".prr/config.toml": f'[service]\nchecklist = "{named}"\n'})
+    result = prr("probe", str(repo))
+    assert result.code == 2
+    assert result.err.startswith(
+        f"prr: .prr/config.toml: checklist = '{named}' names no pack file inside the repository"
+    )
+
+
 def test_uncommitted_changes_to_evidence_are_named(tmp_path: Path, prr: Prr, pack: str, cache_env: Path) -> None:
     repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
     (repo / "runbooks" / "payments.md").write_text("# gutted\n")

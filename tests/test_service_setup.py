@@ -225,6 +225,7 @@ def test_an_existing_config_wins(tmp_path: Path) -> None:
         "checklist": "services/pay/.prr/config.toml (not set)",
         "endpoints": "services/pay/.prr/config.toml (not set)",
         "signoff": "services/pay/.prr/config.toml (not set)",
+        "max_file_bytes": "services/pay/.prr/config.toml (not set)",
     }
 
 

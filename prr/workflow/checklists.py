@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,28 @@ class PackSummary:
 def open_pack(ref: str) -> Pack:
     """A built-in pack by name (`launch`), or a pack file by path."""
     return load_pack(_pack_file(ref), _resolve_parent, PROBES, builtin.scorer_names())
+
+
+def open_configured_pack(top: Path, folder: str, named: str) -> Pack:
+    """The pack a service's `.prr/config.toml` names: a built-in pack, or a pack file in the
+    repository, its path taken from the service folder FOLDER, else from the top TOP — never
+    from wherever prr was started, nor outside the repository (a path the repository names
+    is the repository's)."""
+    if not _looks_like_path(named) and named in builtin.pack_names():
+        return open_pack(named)
+    for base in dict.fromkeys((folder, "")):
+        inside = posixpath.normpath(posixpath.join(base, named))
+        if posixpath.isabs(named) or inside == ".." or inside.startswith("../"):
+            continue
+        path = top / inside
+        if path.is_file() and Path(os.path.realpath(path)).is_relative_to(os.path.realpath(top)):
+            return load_pack(_read(path, inside), _resolve_parent, PROBES, builtin.scorer_names())
+    where = f"{folder}/" if folder else "the repository top"
+    raise InputError(
+        f"{posixpath.join(folder, '.prr/config.toml')}: checklist = {named!r} names no pack file inside the "
+        f"repository (paths are taken from {where}, then the repository top); commit the pack there, or name a "
+        "built-in pack"
+    )
 
 
 def list_builtin() -> list[PackSummary]:

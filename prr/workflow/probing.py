@@ -27,7 +27,7 @@ from prr.format.service_config import CONFIG_PATH, ServiceConfig, parse_config
 from prr.probes.api import RepoProbe
 from prr.probes.endpoint_api import RepoFacts
 from prr.probes.registry import PROBES
-from prr.workflow.checklists import open_pack
+from prr.workflow.checklists import open_configured_pack, open_pack
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.forked import map_forked
 from prr.workflow.repo_runs import RepoCall, run_calls
@@ -173,7 +173,11 @@ def preview(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: in
 
 def _report(snapshot: GitSnapshot, pack_ref: str | None, tier: int | None, bind_source_tree: bool) -> ProbeReport:
     config = _config(snapshot)
-    pack = open_pack(pack_ref or config.checklist or DEFAULT_PACK)
+    pack = (
+        open_pack(pack_ref)
+        if pack_ref
+        else open_configured_pack(snapshot.top, snapshot.prefix, config.checklist or DEFAULT_PACK)
+    )
     chosen_tier = tier if tier is not None else config.tier if config.tier is not None else DEFAULT_TIER
     report = ProbeReport(snapshot.top, snapshot.prefix, snapshot.commit, pack, chosen_tier, config=config)
     if bind_source_tree:  # a few more git calls that only a record needs

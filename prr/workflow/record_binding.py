@@ -8,6 +8,7 @@ loader (YAML, the pack schema) is imported when the first record asks for a pack
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,12 +96,16 @@ def binding_failures(record: Record, packs: Packs) -> tuple[Pack | None, list[st
 
 
 def _checklist_changes(record: Record, pack: Pack) -> list[str]:
+    """The pack's bytes, and each pack it extends in order, against the record's sha256s.
+    Only the bytes bind: a pack file's name is the path it was opened by, which differs
+    between the reviewer's checkout and the auditor's trusted copy."""
     ref = record.checklist
-    now = {source.name: source.sha256 for source in pack.sources}
-    then = {source.name: source.sha256 for source in ref.sources}
-    if pack.sources and ref.sha256 == pack.sources[0].sha256 and now == then:
+    now = [source.sha256 for source in pack.sources]
+    then = [source.sha256 for source in ref.sources]
+    if pack.sources and ref.sha256 == now[0] and now == then:
         return []
-    changed = sorted(name for name in then.keys() | now.keys() if then.get(name) != now.get(name))
+    pairs = itertools.zip_longest(ref.sources, pack.sources)
+    changed = [(was or new).name for was, new in pairs if was is None or new is None or was.sha256 != new.sha256]
     return [
         f"checklist {ref.id} {ref.version} changed since the review: {', '.join(changed) or 'its bytes'} "
         f"now {pack.id} {pack.version} with a different sha256"
