@@ -169,12 +169,19 @@ def mini_answers(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_pack_file_named_in_the_config_is_matched_by_the_pack_id(
-    tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
-) -> None:
+def mini_reviewed(tmp_path: Path, keyring: Keys) -> tuple[Path, Path]:
+    """A service whose config names its own pack file, reviewed ready with it and signed by
+    ALICE (one signer is the pack's policy): the repository and the pack file in it."""
     repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
     pack = repo / "packs" / "mini.yaml"
     signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=pack)
+    return repo, pack
+
+
+def test_a_pack_file_named_in_the_config_is_matched_by_the_pack_id(
+    tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
+) -> None:
+    repo, pack = mini_reviewed(tmp_path, keyring)
     result = prr("check", str(repo), "--allowed-signers", trusted, "--checklist", str(pack))
     assert result.code == 0, result.out
     assert result.out.startswith("PASS ready: ")
@@ -188,8 +195,7 @@ def test_a_trusted_copy_of_the_pack_file_anywhere_verifies_its_records_by_their_
     tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
 ) -> None:
     """The auditor's copy lives at another path than the reviewer's: only the bytes bind."""
-    repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
-    signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=repo / "packs" / "mini.yaml")
+    repo, _ = mini_reviewed(tmp_path, keyring)
     copy = tmp_path / "board" / "acme.yaml"
     copy.parent.mkdir()
     copy.write_text(MINI_PACK)
@@ -203,8 +209,7 @@ def test_a_trusted_copy_of_the_pack_file_anywhere_verifies_its_records_by_their_
 def test_a_record_of_a_pack_file_without_the_file_is_invalid_not_missing(
     tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
 ) -> None:
-    repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
-    signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=repo / "packs" / "mini.yaml")
+    repo, _ = mini_reviewed(tmp_path, keyring)
     result = prr("check", str(repo), "--allowed-signers", trusted)
     assert result.code == 1
     assert result.out.startswith("FAIL invalid: ") and "--checklist FILE" in result.out.splitlines()[0]
@@ -227,9 +232,7 @@ def test_the_checklist_option_pins_the_pack_whatever_the_repository_configures(
     tmp_path: Path, prr: Prr, keyring: Keys, trusted: str
 ) -> None:
     """A repository could configure a pack that asks less: CI names the pack it requires."""
-    repo = service(tmp_path, tier=1, files={"packs/mini.yaml": MINI_PACK}, checklist="packs/mini.yaml")
-    pack = repo / "packs" / "mini.yaml"
-    signed_review(repo, mini_answers(tmp_path), alice(keyring), pack=pack)
+    repo, _ = mini_reviewed(tmp_path, keyring)
     pinned = prr("check", str(repo), "--allowed-signers", trusted, "--checklist", "launch")
     assert pinned.code == 1
     assert pinned.out.splitlines()[0] == (
