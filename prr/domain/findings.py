@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from prr.domain.text import printable
+
 
 class Outcome(StrEnum):
     PASS = "pass"
@@ -38,3 +40,11 @@ class Finding:
     locations: tuple[Location, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     remediation: str = ""
+
+
+def probe_failed(probe: str, exc: Exception) -> Finding:
+    """The error finding for a probe that raised (a bug must cost one finding, not the
+    review): one printable line however the exception reads (it may quote a file's
+    contents or a name that is not UTF-8)."""
+    said = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return Finding(probe, Outcome.ERROR, "probe failed: " + printable(said[:1000]))

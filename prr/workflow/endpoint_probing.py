@@ -12,7 +12,7 @@ from typing import Any
 
 from prr.adapters.http_fetch import FetchPolicy, HttpFetcher
 from prr.domain.errors import InputError
-from prr.domain.findings import Finding, Location, Outcome
+from prr.domain.findings import Finding, Location, Outcome, probe_failed
 from prr.domain.redaction import redact_url, scrub, secrets_in
 from prr.probes.endpoint import ENDPOINT_PROBES
 from prr.probes.endpoint_api import Endpoint, EndpointContext, RepoFacts
@@ -188,7 +188,7 @@ async def _guarded(probe_id: str, run: object) -> list[Finding]:
     try:
         return await run  # type: ignore[misc]
     except Exception as exc:  # a probe bug costs one finding, not the review
-        return [Finding(probe_id, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
+        return [probe_failed(probe_id, exc)]
 
 
 def _scrubbed(finding: Finding, secrets: frozenset[str]) -> Finding:

@@ -35,7 +35,7 @@ from prr.adapters.git_snapshot import EntryKind, GitSnapshot
 from prr.adapters.probe_cache import ProbeCache, ProbeRun, ScopeRecord
 from prr.adapters.selection import Selection, Selector
 from prr.adapters.snapshot_view import READ, Derived, SnapshotView
-from prr.domain.findings import Finding, Outcome
+from prr.domain.findings import Finding, probe_failed
 from prr.domain.text import printable
 from prr.probes.api import RepoProbe
 from prr.probes.repo import family_of
@@ -262,7 +262,7 @@ def _run(
     try:
         findings = probe.run(view, params)
     except Exception as exc:  # a probe bug must cost one finding, not the whole review
-        findings = [Finding(probe.id, Outcome.ERROR, f"probe failed: {type(exc).__name__}: {exc}")]
+        findings = [probe_failed(probe.id, exc)]
         return ProbeRun(findings, view.skipped_reads()), None
     return ProbeRun(list(findings), view.skipped_reads()), view.to_keep()
 
