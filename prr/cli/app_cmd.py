@@ -59,17 +59,16 @@ def opener(
     path: Path, ref: str = "HEAD", pack: str | None = None, tier: int | None = None, clock: Clock | None = None
 ) -> Opener:
     """How the app opens the review. The command line wins, then a config the first-run
-    setup just saved (not committed yet, so the session would not see it), then the
-    committed config. CLOCK is for tests that need a fixed time."""
+    setup just saved (not committed yet, so the session would not see it: all of it is
+    used, name and owner included), then the committed config. CLOCK is for tests that
+    need a fixed time."""
 
     def open_session(configured: ServiceConfig | None) -> ReviewSession:
         from prr.workflow.review_session import ReviewSession
 
-        chosen_pack = pack or (configured.checklist if configured else None)
-        chosen_tier = tier if tier is not None else configured.tier if configured else None
         if clock is None:
-            return ReviewSession.open(path, ref, chosen_pack, chosen_tier)
-        return ReviewSession.open(path, ref, chosen_pack, chosen_tier, clock=clock)
+            return ReviewSession.open(path, ref, pack, tier, config=configured)
+        return ReviewSession.open(path, ref, pack, tier, clock=clock, config=configured)
 
     return open_session
 

@@ -94,13 +94,15 @@ def probe_repository(
     bind_source_tree: bool = False,
     config_endpoints: bool = True,
     workers: int = 1,
+    config: ServiceConfig | None = None,
 ) -> ProbeReport:
     """Probe one commit for the pack's items. Endpoint probes run when `live` or (unless
     `config_endpoints` is off) the committed config names endpoints; otherwise they are
     listed as waiting. `workers` over 1 runs the repository probes in that many forked
-    processes: only for a caller without other threads (the CLI, not the app)."""
+    processes: only for a caller without other threads (the CLI, not the app). `config`
+    stands in for the committed `.prr/config.toml` (one the app's first run just saved)."""
     with GitSnapshot.open(path, ref) as snapshot:
-        report = _report(snapshot, pack_ref, tier, bind_source_tree)
+        report = _report(snapshot, pack_ref, tier, bind_source_tree, config)
         config, pack, chosen_tier = report.config, report.pack, report.tier
         if config.max_file_bytes is not None:
             snapshot.max_blob_bytes = config.max_file_bytes
@@ -161,18 +163,26 @@ def _repository_probes() -> Mapping[str, RepoProbe]:
     return REPOSITORY_PROBES
 
 
-def preview(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None) -> ProbeReport:
+def preview(
+    path: Path,
+    ref: str = "HEAD",
+    pack_ref: str | None = None,
+    tier: int | None = None,
+    config: ServiceConfig | None = None,
+) -> ProbeReport:
     """The report before any probe runs: the commit, config, pack and tier, every asked
     item with no findings yet. The app shows it at once and fills in evidence later."""
     with GitSnapshot.open(path, ref) as snapshot:
-        report = _report(snapshot, pack_ref, tier, bind_source_tree=False)
+        report = _report(snapshot, pack_ref, tier, False, config)
     for item in report.pack.asked_items(report.tier):
         report.items.append(ItemEvidence(item, item.requirement(report.tier), (), ()))
     return report
 
 
-def _report(snapshot: GitSnapshot, pack_ref: str | None, tier: int | None, bind_source_tree: bool) -> ProbeReport:
-    config = _config(snapshot)
+def _report(
+    snapshot: GitSnapshot, pack_ref: str | None, tier: int | None, bind_source_tree: bool, given: ServiceConfig | None
+) -> ProbeReport:
+    config = given if given is not None else _config(snapshot)
     pack = (
         open_pack(pack_ref)
         if pack_ref

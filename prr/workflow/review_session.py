@@ -17,6 +17,7 @@ from prr.domain.record import Signer
 from prr.domain.scoring import assess
 from prr.domain.status import ItemOutcome, ItemStatus
 from prr.domain.verdict import Verdict
+from prr.format.service_config import ServiceConfig
 from prr.workflow.drafts import DraftSession, answers_for_review, utc_now
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import ProbeReport, Progress, preview, probe_repository
@@ -41,24 +42,29 @@ class ItemState:
 class ReviewSession:
     """Open with `ReviewSession.open(path)`; `close()` saves and releases the draft lock."""
 
-    def __init__(self, path: Path, ref: str, report: ProbeReport, draft: DraftSession, clock: Clock):
+    def __init__(
+        self, path: Path, ref: str, report: ProbeReport, draft: DraftSession, clock: Clock,
+        pack_ref: str | None = None, config: ServiceConfig | None = None,
+    ) -> None:  # fmt: skip
         self.path, self.ref = path, ref
         self.report = report
         self.draft = draft
         self.probed = False
         self._clock = clock
+        self._pack_ref, self._config = pack_ref, config  # how the probes find the pack and config again
         self._verdict: Verdict | None = None
 
     @classmethod
     def open(
         cls, path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None,
-        clock: Clock = utc_now,
+        clock: Clock = utc_now, config: ServiceConfig | None = None,
     ) -> ReviewSession:  # fmt: skip
         """Fast: no probe runs here, so the app can paint at once. InputError when another
-        prr holds this service's draft."""
-        report = preview(path, ref, pack_ref, tier)
+        prr holds this service's draft. `config` stands in for the committed one (what the
+        app's first run just saved: the service's name, owner, tier, pack and endpoints)."""
+        report = preview(path, ref, pack_ref, tier, config)
         draft = DraftSession.open(report.top / report.prefix, report, clock)
-        return cls(path, ref, report, draft, clock)
+        return cls(path, ref, report, draft, clock, pack_ref, config)
 
     @property
     def pack(self) -> Pack:
@@ -83,15 +89,9 @@ class ReviewSession:
         """Run every probe (slow: call it from a worker thread). Changes nothing: hand the
         report to `apply_probes` on the thread that owns the session."""
         return probe_repository(
-            self.path, self.report.commit, self.pack_ref, self.tier, progress=progress, live=live,
-            bind_source_tree=True,
+            self.path, self.report.commit, self._pack_ref, self.tier, progress=progress, live=live,
+            bind_source_tree=True, config=self._config,
         )  # fmt: skip
-
-    @property
-    def pack_ref(self) -> str:
-        """How to open this session's pack again (a built-in name or the file it came from)."""
-        name = self.pack.sources[0].name if self.pack.sources else self.pack.id
-        return name.removeprefix("builtin:")
 
     def apply_probes(self, report: ProbeReport) -> tuple[str, ...]:
         """Use REPORT's evidence from now on; the items whose evidence changed since the

@@ -12,7 +12,7 @@ from gitrepos import make_repo
 from textual.binding import Binding
 from textual.command import CommandList
 from textual.filter import Monochrome
-from textual.widgets import DataTable, Footer, Select
+from textual.widgets import DataTable, Footer, Input, Select
 from textual.widgets._footer import FooterKey
 
 from prr.cli.app_cmd import CONFIG, DRAFT_LOCK
@@ -146,11 +146,15 @@ async def test_the_first_run_asks_for_the_service_then_reviews_with_what_was_sav
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SetupScreen))
         setup = pilot.app.screen
         setup.query_one("#tier", Select).value = 0
+        setup.query_one("#name", Input).value = "payments"
+        setup.query_one("#owner", Input).value = "team-payments"
         await pilot.click("#save")
         screen = await settled(pilot)
-        assert screen.session.tier == 0  # saved, not committed: used for this run all the same
+        # saved, not committed: used for this run all the same, every value of it
+        assert (screen.session.tier, screen.session.service_name) == (0, "payments")
+        assert screen.session.report.config.owner == "team-payments"
     config = parse_config("config.toml", repo.joinpath(*CONFIG).read_bytes())
-    assert (config.name, config.tier) == ("fresh", 0)
+    assert (config.name, config.owner, config.tier) == ("payments", "team-payments", 0)
 
 
 def test_the_app_keeps_the_drafts_autosave_contract() -> None:
