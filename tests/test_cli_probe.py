@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run
+from conftest import REPO_ROOT, Run
 from gitrepos import git, make_repo
 
 from prr.domain.errors import InputError
@@ -282,3 +287,30 @@ def test_a_bare_repository_is_a_usage_error_asking_for_a_checkout(tmp_path: Path
     assert result.err == (
         "prr: svc.git: a bare repository: prr reviews a checkout (a working tree); clone it and run prr in the clone\n"
     )
+
+
+def test_a_usage_error_is_one_line_naming_the_command_and_its_help(tmp_path: Path, prr: Prr) -> None:
+    result = prr("probe", str(tmp_path), "--tier", "9")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "prr probe: Invalid value for '--tier': 9 is not in the range 0<=x<=3 (see prr probe --help)"
+    ]
+
+
+def test_an_interrupt_exits_130_with_one_line(tmp_path: Path, cache_env: Path) -> None:
+    """Interrupted while an endpoint keeps it waiting (a server that never answers)."""
+    repo = make_repo(tmp_path / "svc", {"runbooks/payments.md": RUNBOOK})
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PRR_CACHE_DIR=str(cache_env))
+        argv = [sys.executable, "-m", "prr", "probe", str(repo), "--endpoint", url, "--allow-private"]
+        running = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # prr is asking the endpoint now
+        with connection:
+            running.send_signal(signal.SIGINT)
+            _, err = running.communicate(timeout=30)
+    assert running.returncode == 130
+    assert err.splitlines() == ["prr: interrupted"]

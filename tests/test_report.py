@@ -451,6 +451,16 @@ def test_prr_report_writes_html_to_a_file(scenario: Scenario, prr: Prr, tmp_path
     assert out.read_text().startswith("<!DOCTYPE html>")
 
 
+def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(
+    scenario: Scenario, prr: Prr, tmp_path: Path
+) -> None:
+    (tmp_path / "afile.txt").write_text("")
+    out = tmp_path / "afile.txt" / "review.md"
+    result = prr("report", str(scenario.new / "record.toml"), "-o", str(out))
+    assert result.code == 2
+    assert result.err.splitlines() == [f"prr: {out}: cannot write it: File exists; choose a folder you can write to"]
+
+
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_prr_report_prints_each_format(scenario: Scenario, prr: Prr, fmt: str) -> None:
     result = prr(

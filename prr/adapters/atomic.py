@@ -7,9 +7,13 @@ whoever alone writes NAME (holding a lock) removes those with `remove_temporarie
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
+
+from prr.domain.errors import InputError, PrrError, ToolError
 
 
 def temporary_pattern(name: str) -> str:
@@ -18,19 +22,53 @@ def temporary_pattern(name: str) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write DATA to PATH atomically. The file gets the permissions a plain write would
+    give it (those of the file it replaces, else 0666 less the umask), not a temporary's
+    0600. A folder or file that cannot be written is one InputError line naming it; a
+    failing disk (full, I/O error) a ToolError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = _create_temporary(path)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
     _sync_folder(path.parent)
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new temporary beside PATH, named as `temporary_pattern` says, with PATH's mode."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    for _ in range(100):
+        temp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            os.fchmod(fd, mode)
+        return fd, temp
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
+def _cannot_write(path: Path, exc: OSError) -> PrrError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS):
+        return ToolError(f"{path}: cannot write it: {reason}")
+    return InputError(f"{path}: cannot write it: {reason}; choose a folder you can write to")
 
 
 def remove_atomic(path: Path) -> None:

@@ -82,12 +82,24 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    """The command's exit code; every error is one line on stderr. The context is made and
+    invoked here rather than through `cli.main`, which would print click's four-line usage
+    errors and a blank line before an interrupt."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        result = cli.main(args=argv, prog_name="prr", standalone_mode=False)
+        with cli.make_context("prr", list(args)) as context:
+            result = cli.invoke(context)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # a group named without its subcommand
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message(), err=True)
+        return ExitCode.USAGE
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "prr"
+        click.echo(f"{command}: {exc.format_message().rstrip('.')} (see {command} --help)", err=True)
+        return ExitCode.USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"prr: {exc.format_message()}", err=True)
         return ExitCode.USAGE
     except (click.Abort, KeyboardInterrupt):
         click.echo("prr: interrupted", err=True)
