@@ -138,7 +138,10 @@ def test_signing_with_a_security_key_asks_for_the_touch_ssh_keygen_keeps_quiet_a
     security_key = public
     if given != "the .pub":
         security_key = tmp_path / "id_ed25519_sk"
-        security_key.write_text("a key handle\n")  # useless without the token
+        security_key.write_text(  # a key handle: useless without the token
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+        )
+        security_key.chmod(0o600)
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     record = Path(prr("review", str(repo), "--no-tui", "--answers", str(answers_file(tmp_path, 3))).out.split()[-1])
     result = prr("sign", str(record), "--key", str(security_key), "--principal", "frank@example.com")
@@ -149,6 +152,37 @@ def test_signing_with_a_security_key_asks_for_the_touch_ssh_keygen_keeps_quiet_a
     plain = keys(tmp_path, "grace@example.com")["grace@example.com"]
     signed = prr("sign", str(record), "--key", str(plain.private), "--principal", "grace@example.com")
     assert signed.code == 0 and signed.err == ""  # an ordinary key needs no touch
+
+
+@pytest.mark.parametrize(
+    ("content", "mode", "said"),
+    [
+        ("principal ssh-ed25519 AAAA\n", 0o600, "not an SSH key"),
+        ("", 0o600, "not an SSH key"),
+        (None, 0o644, "others can read this private key (mode 0644), so ssh-keygen refuses it: chmod 600"),
+    ],
+)
+def test_a_key_file_ssh_keygen_would_refuse_is_one_line_and_exit_2(
+    repo: Path, tmp_path: Path, prr: Prr, content: str | None, mode: int, said: str
+) -> None:
+    record = Path(prr("review", str(repo), "--no-tui", "--answers", str(answers_file(tmp_path, 3))).out.split()[-1])
+    key = keys(tmp_path, "heidi@example.com")["heidi@example.com"].private
+    if content is not None:
+        key.write_text(content)
+    key.chmod(mode)
+    result = prr("sign", str(record), "--key", str(key), "--principal", "heidi@example.com")
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert line.startswith(f"prr: {key}: ") and said in line
+    assert not (record.parent / "signatures").exists()
+
+
+def test_an_empty_principal_is_refused_not_replaced_by_gits_email(repo: Path, tmp_path: Path, prr: Prr) -> None:
+    record = Path(prr("review", str(repo), "--no-tui", "--answers", str(answers_file(tmp_path, 3))).out.split()[-1])
+    key = keys(tmp_path, "ivan@example.com")["ivan@example.com"].private
+    result = prr("sign", str(record), "--key", str(key), "--principal", "")
+    assert result.code == 2
+    assert "who is signing?" in result.err
 
 
 def test_the_printed_ssh_keygen_commands_work_from_the_repository_top_whatever_folder_prr_ran_in(

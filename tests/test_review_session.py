@@ -92,3 +92,28 @@ def test_probe_evidence_arrives_later_and_submit_writes_a_record_that_verifies(r
     commit_all(repo)
     report = verify(repo, VerifyOptions(allowed_signers=allowed(tmp_path, keyring), now=NOW))
     assert [r.status.value for r in report.results] == ["valid"]
+
+
+def test_a_resumed_review_names_changed_evidence_only_once_the_probes_have_run(repo: Path) -> None:
+    """The app opens on a preview (no findings yet): comparing with it would call every
+    item changed, and saving then would forget what the draft had seen."""
+    first = opened(repo)
+    item = first.items()[0].item.id
+    first.answer(item, Answer(AnswerKind.PASS, note="seen"))
+    first.draft.save()  # an autosave before any probe ran
+    first.apply_probes(first.run_probes())
+    first.close()  # saves the evidence the probes found
+    again = opened(repo)
+    try:
+        assert len(again.resume_lines()) == 1 and again.resume_lines()[0].endswith("HEAD has not moved")
+        again.draft.save()  # before the probes: keeps what the draft saw
+        assert again.apply_probes(again.run_probes()) == ()
+    finally:
+        again.close()
+    make_repo(repo, {"runbooks/main.md": RUNBOOK + "\n## Escalation\n\nPage the lead.\n"}, message="runbook")
+    moved = opened(repo)
+    try:
+        assert not any(line.startswith("evidence changed") for line in moved.resume_lines())
+        assert "runbooks.present" in moved.apply_probes(moved.run_probes())
+    finally:
+        moved.close()

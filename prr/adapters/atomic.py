@@ -65,10 +65,11 @@ def _create_temporary(path: Path) -> tuple[int, str]:
 
 
 def _cannot_write(path: Path, exc: OSError) -> PrrError:
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS):
-        return ToolError(f"{path}: cannot write it: {reason}")
-    return InputError(f"{path}: cannot write it: {reason}; choose a folder you can write to")
+    """An input error when the path given cannot hold a file (a file where a folder should
+    be, no permission); a tool error when the disk fails (full, read-only, I/O)."""
+    message = f"{path}: cannot write it: {exc.strerror or exc}"
+    unusable = (errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.ELOOP)
+    return InputError(message) if exc.errno in unusable else ToolError(message)
 
 
 def remove_atomic(path: Path) -> None:

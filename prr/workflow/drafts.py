@@ -25,7 +25,7 @@ from prr.adapters.source_tree import PRR_FOLDER
 from prr.domain.answers import Answer
 from prr.domain.checklist import Pack
 from prr.domain.draft import Draft, DraftChecklist, clear_answer, evidence_changes, fingerprint, set_answer
-from prr.domain.errors import InputError, ToolError
+from prr.domain.errors import InputError
 from prr.format.draft_toml import check_answer, dumps, loads, normalised
 from prr.workflow.probing import ProbeReport
 from prr.workflow.prr_folder import ensure_lines
@@ -101,6 +101,7 @@ class DraftSession:
         clock: Clock,
         resume: Resume | None = None,
         dirty: bool = False,
+        probed: bool = True,
     ) -> None:
         self.path = path
         self.report = report
@@ -111,11 +112,18 @@ class DraftSession:
         self._dirty = dirty
         self._saved_at: float | None = None
         self._fingerprints = fingerprints(report)
+        # What the probes found, as the draft keeps it: until they have run (the app opens
+        # on a preview), what the stored draft saw, so a save then loses nothing.
+        self._evidence = self._fingerprints if probed else dict(draft.evidence)
 
     @classmethod
-    def open(cls, service_folder: Path, report: ProbeReport, clock: Clock = utc_now) -> DraftSession:
+    def open(
+        cls, service_folder: Path, report: ProbeReport, clock: Clock = utc_now, probed: bool = True
+    ) -> DraftSession:
         """Lock the service's draft, tidy up after killed writers, keep drafts out of git,
-        and resume the stored draft (see `resume`) or start a new one.
+        and resume the stored draft (see `resume`) or start a new one. With `probed` off
+        (REPORT is a preview, no probe has run yet) what changed in the evidence is told by
+        `refresh`, once the probes have run.
 
         InputError when another prr holds the draft, or the stored draft cannot be read."""
         folder = service_folder / PRR_FOLDER
@@ -131,13 +139,13 @@ class DraftSession:
             remove_temporaries(folder / IGNORE)
             ensure_lines(folder / IGNORE, [name.encode() for name in IGNORED], IGNORE_HEADER)
             if not path.exists():
-                return cls(path, report, lock, _fresh(report, clock()), clock)
+                return cls(path, report, lock, _fresh(report, clock(), probed), clock, probed=probed)
             data = read_capped(path, MAX_DRAFT_BYTES)
             if len(data) > MAX_DRAFT_BYTES:
                 raise InputError(f"{path}: larger than {MAX_DRAFT_BYTES:,} bytes, not a draft prr wrote; delete it")
             stored = loads(data, str(path))
-            draft, resume = _resumed(stored, report, clock().astimezone(dt.UTC).date())
-            return cls(path, report, lock, draft, clock, resume, dirty=draft != stored)
+            draft, resume = _resumed(stored, report, clock().astimezone(dt.UTC).date(), probed)
+            return cls(path, report, lock, draft, clock, resume, dirty=draft != stored, probed=probed)
         except BaseException:
             lock.release()
             raise
@@ -170,11 +178,8 @@ class DraftSession:
         `now` is `time.monotonic()`, given by callers that keep their own clock."""
         if not self._lock.held:
             raise RuntimeError("the draft session is closed")
-        draft = dataclasses.replace(self.draft, saved_on=self.report.commit, evidence=self._fingerprints)
-        try:
-            write_atomic(self.path, dumps(draft))
-        except OSError as exc:
-            raise ToolError(f"{self.path}: cannot save the draft: {exc.strerror or exc}") from None
+        draft = dataclasses.replace(self.draft, saved_on=self.report.commit, evidence=self._evidence)
+        write_atomic(self.path, dumps(draft))
         self.draft = draft
         self._dirty = False
         self._saved_at = time.monotonic() if now is None else now
@@ -194,7 +199,9 @@ class DraftSession:
             raise ValueError("refresh needs a report of the same checklist")
         seen = self.draft.evidence
         self.report = report
-        self._fingerprints = fingerprints(report)
+        self._fingerprints = self._evidence = fingerprints(report)
+        if self._evidence != seen and (self.resume is not None or self.draft.answers):
+            self._dirty = True  # the draft's answers now stand against this evidence: keep it with them
         return tuple(evidence_changes(seen, self._fingerprints)) if self.resume is not None else ()
 
     def discard(self, keep_answers: bool = False) -> None:
@@ -203,7 +210,8 @@ class DraftSession:
         draft from them); otherwise the review starts over from no answers."""
         answers = self.draft.answers if keep_answers else {}
         remove_atomic(self.path)
-        self.draft = dataclasses.replace(_fresh(self.report, self._clock()), answers=dict(answers))
+        fresh = _fresh(self.report, self._clock(), probed=True)
+        self.draft = dataclasses.replace(fresh, answers=dict(answers), evidence=self._evidence)
         self.resume = None
         self._dirty = False
 
@@ -256,19 +264,20 @@ def answers_for_review(draft: Draft, report: ProbeReport, today: dt.date, source
     return {item_id: draft.answers[item_id] for item_id in asked if item_id in draft.answers}
 
 
-def _fresh(report: ProbeReport, at: dt.datetime) -> Draft:
+def _fresh(report: ProbeReport, at: dt.datetime, probed: bool) -> Draft:
     return Draft(
         checklist=checklist_ref(report.pack),
         tier=report.tier,
         started_on=report.commit,
         saved_on=report.commit,
         updated=at.astimezone(dt.UTC).replace(microsecond=0),
-        evidence=fingerprints(report),
+        evidence=fingerprints(report) if probed else {},
     )
 
 
-def _resumed(stored: Draft, report: ProbeReport, today: dt.date) -> tuple[Draft, Resume]:
-    """The stored draft carried over to this review, and what the owner should hear."""
+def _resumed(stored: Draft, report: ProbeReport, today: dt.date, probed: bool) -> tuple[Draft, Resume]:
+    """The stored draft carried over to this review, and what the owner should hear (what
+    changed in the evidence only when REPORT's probes have run)."""
     now = fingerprints(report)
     target = checklist_ref(report.pack)
     kept = {item_id: answer for item_id, answer in stored.answers.items() if item_id in now}
@@ -277,7 +286,7 @@ def _resumed(stored: Draft, report: ProbeReport, today: dt.date) -> tuple[Draft,
         started_on=stored.started_on,
         saved_on=stored.saved_on,
         head=report.commit,
-        evidence_changed=tuple(evidence_changes(stored.evidence, now)),
+        evidence_changed=tuple(evidence_changes(stored.evidence, now)) if probed else (),
         checklist_changed=_described(stored.checklist, stored.tier) if retargeted else "",
         kept=len(kept),
         dropped=tuple(item_id for item_id in stored.answers if item_id not in now),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prr.adapters.atomic import write_atomic
 from prr.adapters.source_tree import PRR_FOLDER
-from prr.domain.errors import InputError, ToolError
+from prr.domain.errors import InputError
 
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTES_HEADER = b"""\
@@ -41,8 +41,5 @@ def ensure_lines(path: Path, lines: Sequence[bytes], header: bytes) -> Path:
         existing = header
     elif not existing.endswith(b"\n"):
         existing += b"\n"
-    try:
-        write_atomic(path, existing + b"".join(line + b"\n" for line in missing))
-    except OSError as exc:
-        raise ToolError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    write_atomic(path, existing + b"".join(line + b"\n" for line in missing))
     return path

@@ -63,7 +63,7 @@ class ReviewSession:
         prr holds this service's draft. `config` stands in for the committed one (what the
         app's first run just saved: the service's name, owner, tier, pack and endpoints)."""
         report = preview(path, ref, pack_ref, tier, config)
-        draft = DraftSession.open(report.top / report.prefix, report, clock)
+        draft = DraftSession.open(report.top / report.prefix, report, clock, probed=False)
         return cls(path, ref, report, draft, clock, pack_ref, config)
 
     @property

@@ -22,7 +22,7 @@ from prr.adapters import worktree
 from prr.adapters.atomic import write_atomic
 from prr.adapters.git_objects import GitObjects
 from prr.adapters.source_tree import PRR_FOLDER
-from prr.domain.errors import InputError, ToolError
+from prr.domain.errors import InputError
 from prr.domain.redaction import redact_url
 from prr.domain.text import printable
 from prr.format.record_toml import text_problem
@@ -82,10 +82,7 @@ def save(service_dir: Path, config: ServiceConfig) -> Path:
     for target in (path.parent, path):
         if target.is_symlink():
             raise InputError(f"{target}: is a symbolic link; prr never writes through links in {PRR_FOLDER}/")
-    try:
-        write_atomic(path, dumps(config))
-    except OSError as exc:
-        raise ToolError(f"{path}: cannot save the service config: {exc.strerror or exc}") from None
+    write_atomic(path, dumps(config))
     return path
 
 

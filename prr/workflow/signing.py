@@ -54,7 +54,7 @@ def sign(
     parsed = loads(data, where.record_path)
     with GitObjects.open(where.top) as objects:
         key = key or _git_signing_key(objects)
-        principal = principal or objects.config("user.email")
+        principal = objects.config("user.email") if principal is None else principal  # "" is refused below
     principal = _principal(principal, parsed)
     target = _signature_file(where, principal)
     armored = ssh_keygen.sign(data, key, notify=notify)

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -148,10 +149,36 @@ def _key_file(key: str, folder: Path) -> str:
         return str(path)
     path = Path(key).expanduser()
     if not path.is_file():
-        raise InputError(
-            f"{key}: no such key file; give a private key, a .pub file whose key is in ssh-agent, or key::TYPE BASE64"
-        )
+        raise InputError(f"{key}: no such key file; {_KEY_HELP}")
+    _check_key_file(path, key)
     return str(path)
+
+
+_KEY_HELP = "give a private key, a .pub file whose key is in ssh-agent, or key::TYPE BASE64"
+
+
+def _check_key_file(path: Path, shown: str) -> None:
+    """InputError for what ssh-keygen would refuse with a misleading message: a file that
+    is no SSH key ("Couldn't load public key ... No such file"), or a private key others
+    may read ("UNPROTECTED PRIVATE KEY FILE")."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read the key: {exc.strerror or exc}") from None
+    text = head.decode("ascii", "replace")
+    if text.startswith("-----BEGIN ") and "PRIVATE KEY-----" in text.split("\n", 1)[0]:
+        if mode & 0o077:
+            raise InputError(
+                f"{shown}: others can read this private key (mode {stat.S_IMODE(mode):04o}), so ssh-keygen refuses it: "
+                f"chmod 600 {shlex.quote(str(path))}"
+            )
+        return
+    try:
+        parse_public_key(text.strip().splitlines()[0] if text.strip() else "")
+    except ValueError:
+        raise InputError(f"{shown}: not an SSH key (neither a private key nor a public one); {_KEY_HELP}") from None
 
 
 def _public_half(key_file: Path) -> PublicKey | None:
