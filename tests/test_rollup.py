@@ -249,7 +249,7 @@ def test_a_repository_that_cannot_be_scanned_becomes_a_row_not_a_failure(
     data = json.loads(result.out)
     assert [(s["name"], s["error"]) for s in data["services"]] == [
         ("payments", None),
-        ("broken", ".prr/config.toml:1:1: service.tier must be 0, 1, 2 or 3, got 7"),
+        ("broken", ".prr/config.toml:2:1: service.tier must be 0, 1, 2 or 3, got 7"),
         ("not-a-repo", "not inside a git repository"),
     ]
     assert data["adoption"]["services"] == 1

@@ -96,10 +96,10 @@ def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[service]\ntier = 7\n", "x.toml:1:1: service.tier must be 0, 1, 2 or 3, got 7"),
+        ("[service]\ntier = 7\n", "x.toml:2:1: service.tier must be 0, 1, 2 or 3, got 7"),
         (
             "[service]\nteir = 1\n",
-            "x.toml:1:1: unknown key service.teir "
+            "x.toml:2:1: unknown key service.teir "
             "(known: checklist, endpoints, max_file_bytes, name, owner, signoff, tier)",
         ),
         ("service = 3\n", "x.toml:1:1: [service] must be a table"),
@@ -109,7 +109,7 @@ def test_what_the_reader_refuses_is_not_written(config: ServiceConfig, message: 
             "[service]\ntier = 1\n\n[review.policy]\n",
             "x.toml:4:1: unknown table or key 'review' (prr reads only [service])",
         ),
-        ('[service]\nendpoints = "https://a"\n', "x.toml:1:1: service.endpoints must be a list of URLs"),
+        ('[service]\nendpoints = "https://a"\n', "x.toml:2:1: service.endpoints must be a list of URLs"),
         ("[service]\nname = \n", "x.toml:2:8: invalid TOML: Invalid value"),
     ],
 )

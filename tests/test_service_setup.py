@@ -233,7 +233,7 @@ def test_a_broken_existing_config_is_an_input_error(tmp_path: Path) -> None:
     repo = fresh_repo(tmp_path / "r", {".prr/config.toml": "[service]\ntier = 9\n"})
     with pytest.raises(InputError) as caught:
         suggest(repo)
-    assert caught.value.lines() == [".prr/config.toml:1:1: service.tier must be 0, 1, 2 or 3, got 9"]
+    assert caught.value.lines() == [".prr/config.toml:2:1: service.tier must be 0, 1, 2 or 3, got 9"]
 
 
 def test_a_symlinked_existing_config_is_refused(tmp_path: Path) -> None:

@@ -58,7 +58,8 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         raise InputError(problems=[Problem(source, 1, 1, "[service] must be a table")])
     found = _problems(service)
     if found:
-        raise InputError(problems=[Problem(source, 1, 1, message) for message in found])
+        text = data.decode("utf-8")
+        raise InputError(problems=[Problem(source, *_service_key_at(text, message), message) for message in found])
     return ServiceConfig(
         name=service.get("name", ""),
         tier=service.get("tier"),
@@ -68,6 +69,21 @@ def parse_config(source: str, data: bytes) -> ServiceConfig:
         signoff=service.get("signoff"),
         max_file_bytes=service.get("max_file_bytes"),
     )
+
+
+def _service_key_at(text: str, message: str) -> tuple[int, int]:
+    """Where the `[service]` key a problem message names (`service.KEY ...` or `unknown key
+    service.KEY`) is set, as (line, column); (1, 1) when it is not written plainly."""
+    named = re.search(r"service\.(\w+)", message)
+    if named is None:
+        return 1, 1
+    in_service = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(r"\s*\[", line):
+            in_service = re.match(r"\s*\[\s*service\s*\]", line) is not None
+        elif in_service and (found := re.match(rf"(\s*){named[1]}\s*=", line)):
+            return number, len(found[1]) + 1
+    return 1, 1
 
 
 def _line_of(text: str, key: str) -> int:
