@@ -67,3 +67,28 @@ def test_serve_answers_with_the_app_page_on_localhost_and_stops_on_sigterm(tmp_p
     assert server.returncode == 0, err.decode()
     assert f"on http://127.0.0.1:{port}" in err.decode()
     assert "warning" not in err.decode()
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "prr", "serve", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_folder_that_is_not_a_repository_is_refused_before_serving(tmp_path: Path) -> None:
+    done = run_serve(str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"prr: {tmp_path}: not inside a git repository"]
+
+
+def test_a_port_already_taken_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "svc", SERVICE_FILES)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_serve(str(repo), "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(f"prr: http://127.0.0.1:{port}: cannot listen there: ")
+    assert "Traceback" not in done.stderr

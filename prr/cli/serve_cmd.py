@@ -23,8 +23,15 @@ def serve_command(path: Path, host: str, port: int) -> None:
     otherwise."""
     from textual_serve.server import Server  # aiohttp loads only for this command
 
+    from prr.adapters.git_snapshot import discover
+    from prr.domain.errors import InputError
+
+    discover(path)  # not a repository: say so here, not in every browser tab
     if host not in LOCAL_HOSTS:
         click.echo(f"prr: warning: serving on {host}: anyone who can reach it acts as you", err=True)
     command = shlex.join([sys.executable, "-m", "prr", "review", str(path.resolve())])
     click.echo(f"Serving the review of {path.resolve()} on http://{host}:{port} (Ctrl+C stops)", err=True)
-    Server(command, host=host, port=port, title="prr review").serve()
+    try:
+        Server(command, host=host, port=port, title="prr review").serve()
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        raise InputError(f"http://{host}:{port}: cannot listen there: {exc.strerror or exc}") from None

@@ -153,7 +153,10 @@ def write_record(
     folder = report.top / report.prefix / RECORDS / record.id
     target = folder / "record.toml"
     if target.exists():
-        raise InputError(f"{target}: a record with this id exists; records are written once")
+        raise InputError(
+            f"{target}: a record with this id exists (one per service, commit and day); records are written once: "
+            "sign that one (prr sign RECORD), or remove it if it is not committed and review again"
+        )
     data = _record_bytes(record, report, source)
     ensure_attributes(report.top / report.prefix)
     write_atomic(target, data)

@@ -288,6 +288,17 @@ async def test_submit_writes_a_record_whose_answers_are_the_ones_given(make_app:
     assert not (service / ".prr" / "draft.toml").exists()  # the draft went into the record
 
 
+async def test_a_refused_submit_is_told_even_where_the_dialog_is_cut_off(make_app: MakeApp) -> None:
+    """At 80x24 the dialog's error line is off screen: the refusal is a notification too."""
+    async with make_app().run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        await pilot.press("s", "enter")  # the record is written...
+        assert isinstance(pilot.app.screen, RecordDialog)
+        await pilot.press("escape", "down", "p", "s", "enter")  # ...once: a second one is refused
+        assert isinstance(pilot.app.screen, SubmitDialog)
+        assert any("records are written once" in str(n.message) for n in pilot.app._notifications)
+
+
 async def test_the_record_is_signed_with_a_key_and_committed_leaving_the_repository_clean(
     make_app: MakeApp, service: Path, tmp_path: Path
 ) -> None:

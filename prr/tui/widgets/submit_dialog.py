@@ -58,6 +58,8 @@ class SubmitDialog(ModalScreen["Written | None"]):
             written = self.session.submit()
         except PrrError as error:
             self.query_one("#submit-error", Static).update(plain(str(error), "bold red"))
+            # also as a notification: on a short terminal the dialog's last lines are off screen
+            self.notify(str(error), title="Record not written", severity="error", markup=False, timeout=15)
             return
         self.dismiss(written)
 
