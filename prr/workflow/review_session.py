@@ -138,6 +138,17 @@ class ReviewSession:
         """Call at least every quarter second: pending answers reach the disk within a second."""
         return self.draft.save_if_due(now_monotonic)
 
+    def uncommitted_config(self) -> str:
+        """A warning when the review uses a service config that is not committed (the one
+        the app's first run just saved); "" otherwise. CI's gate reads the committed one."""
+        if self._config is None:
+            return ""
+        config = f"{self.report.prefix}/.prr/config.toml" if self.report.prefix else ".prr/config.toml"
+        return (
+            f"{config} is not committed: prr check reads the committed config (tier, pack), so this review may not "
+            f"count in CI; commit it first (git add {config} && git commit), then review"
+        )
+
     def submit(self, signers: tuple[Signer, ...] = ()) -> Written:
         """Write the review record from the draft's answers, then delete the stored draft
         (its answers stay on screen; changing one starts a new draft)."""

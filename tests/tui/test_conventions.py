@@ -12,7 +12,7 @@ from gitrepos import make_repo
 from textual.binding import Binding
 from textual.command import CommandList
 from textual.filter import Monochrome
-from textual.widgets import DataTable, Footer, Input, Select
+from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
 from prr.cli.app_cmd import CONFIG, DRAFT_LOCK
@@ -153,6 +153,9 @@ async def test_the_first_run_asks_for_the_service_then_reviews_with_what_was_sav
         # saved, not committed: used for this run all the same, every value of it
         assert (screen.session.tier, screen.session.service_name) == (0, "payments")
         assert screen.session.report.config.owner == "team-payments"
+        await pilot.press("s")  # submitting warns: CI's gate reads the committed config
+        warning = pilot.app.screen.query_one("#submit-warning", Static)
+        assert ".prr/config.toml is not committed" in str(warning.render())
     config = parse_config("config.toml", repo.joinpath(*CONFIG).read_bytes())
     assert (config.name, config.owner, config.tier) == ("payments", "team-payments", 0)
 

@@ -43,6 +43,9 @@ class SubmitDialog(ModalScreen["Written | None"]):
                 if len(blockers) > SHOWN_BLOCKERS:
                     listing.append(f"\n  and {len(blockers) - SHOWN_BLOCKERS} more", style="dim")
                 yield Static(listing)
+            warning = self.session.uncommitted_config()
+            if warning:
+                yield Static(plain(warning, "bold yellow"), id="submit-warning")
             yield Static(plain("The record goes under .prr/records/; the draft is deleted once it is written.", "dim"))
             yield Static(id="submit-error")
             with HorizontalGroup(classes="buttons"):
