@@ -159,3 +159,19 @@ def test_a_proxy_from_the_environment_is_used_and_named(
     _, report, _ = probe(prr, repo, pack, "--endpoint", "http://service.invalid/", "--allow-private")
     health = report["items"][0]["findings"][0]
     assert health["message"].endswith(f"(via proxy {proxy})")
+
+
+def test_a_review_as_code_reaches_a_configured_loopback_endpoint_only_when_allowed(
+    endpoint_servers: Servers, tmp_path: Path, prr: Prr
+) -> None:
+    pack = tmp_path / "live.yaml"
+    pack.write_text(PACK)
+    config = f'[service]\nname = "svc"\ntier = 0\nendpoints = ["{endpoint_servers.url("healthy")}"]\n'
+    files = {"alerts/rules.yaml": RULES.format(metric="x_total"), ".prr/config.toml": config}
+    repo = make_repo(tmp_path / "svc", files)
+    refused = prr("review", str(repo), "--no-tui", "--template", "--checklist", str(pack))
+    allowed = prr("review", str(repo), "--no-tui", "--template", "--checklist", str(pack), "--allow-private")
+    assert allowed.code == 0, allowed.err
+    health = "  # probes say: {}\n  live.health:"
+    assert health.format("error") in refused.out  # loopback refused: the probe could not run
+    assert health.format("pass") in allowed.out

@@ -5,10 +5,14 @@ for --no-tui, so the app's first frame does not wait for it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from prr.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from prr.workflow.endpoint_settings import EndpointSettings
 
 
 @click.command("review")
@@ -25,6 +29,7 @@ from prr.exit_codes import ExitCode
 )
 @click.option("--tier", type=click.IntRange(0, 3), help="Tier reviewed (default: config, else 1).")
 @click.option("--commit", "commit", is_flag=True, help="Commit the new record's folder (only it) after writing it.")
+@click.option("--allow-private", is_flag=True, help="Let the endpoint probes reach loopback and private addresses.")
 def review(
     path: Path,
     no_tui: bool,
@@ -34,6 +39,7 @@ def review(
     pack: str | None,
     tier: int | None,
     commit: bool,
+    allow_private: bool,
 ) -> None:
     """Review the service at PATH in the review app; with --no-tui, print a template or
     write a record from answers.
@@ -45,7 +51,7 @@ def review(
             raise click.UsageError("--template, --answers and --commit run headless: add --no-tui")
         from prr.cli.app_cmd import run_app
 
-        raise click.exceptions.Exit(run_app(path, ref, pack, tier))
+        raise click.exceptions.Exit(run_app(path, ref, pack, tier, live=_live(allow_private)))
     from prr.workflow import review as workflow
     from prr.workflow.committing import commit_record
 
@@ -56,10 +62,10 @@ def review(
     if tier is not None and answers is not None:
         raise click.UsageError("the answers file names the tier it answers (tier: N): --tier goes with --template")
     if want_template:
-        click.echo(workflow.template(path, ref, pack, tier), nl=False)
+        click.echo(workflow.template(path, ref, pack, tier, _live(allow_private)), nl=False)
         return
     assert answers is not None
-    written = workflow.review(path, answers, ref, pack)
+    written = workflow.review(path, answers, ref, pack, live=_live(allow_private))
     committed = commit_record(written.path) if commit else None
     verdict = written.record.verdict
     state = "ready" if verdict.ready else "not ready"
@@ -70,3 +76,10 @@ def review(
         click.echo(f"Committed {len(committed.paths)} file(s) on {committed.branch} as {committed.commit[:12]}")
     click.echo(str(written.path))
     raise click.exceptions.Exit(ExitCode.READY if verdict.ready else ExitCode.NOT_READY)
+
+
+def _live(allow_private: bool) -> EndpointSettings | None:
+    """Endpoint settings for the config's endpoints: the defaults, or private addresses allowed."""
+    from prr.workflow.endpoint_settings import EndpointSettings
+
+    return EndpointSettings(allow_private=True) if allow_private else None

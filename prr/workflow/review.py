@@ -35,6 +35,7 @@ from prr.format.answers_file import AnswersHeader, parse_answers, peek
 from prr.format.answers_template import render_template
 from prr.format.record_toml import dumps, storable, text_problem
 from prr.format.service_config import CONFIG_PATH
+from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import ItemEvidence, ProbeReport, probe_repository
 from prr.workflow.prr_folder import ensure_attributes
 from prr.workflow.scorers import evaluate
@@ -50,9 +51,15 @@ class Written:
     record: Record
 
 
-def template(path: Path, ref: str = "HEAD", pack_ref: str | None = None, tier: int | None = None) -> str:
+def template(
+    path: Path,
+    ref: str = "HEAD",
+    pack_ref: str | None = None,
+    tier: int | None = None,
+    live: EndpointSettings | None = None,
+) -> str:
     """An answers file for the pack and tier, pre-filled with what the probes proved."""
-    report = probe_repository(path, ref, pack_ref, tier)
+    report = probe_repository(path, ref, pack_ref, tier, live=live)
     return render_template(report.pack, report.tier, {ev.item.id: _probes_say(ev) for ev in report.items if ev.outcome})
 
 
@@ -65,7 +72,12 @@ def _probes_say(ev: ItemEvidence) -> str:
 
 
 def review(
-    path: Path, answers_path: Path, ref: str = "HEAD", pack_ref: str | None = None, now: dt.datetime | None = None
+    path: Path,
+    answers_path: Path,
+    ref: str = "HEAD",
+    pack_ref: str | None = None,
+    now: dt.datetime | None = None,
+    live: EndpointSettings | None = None,
 ) -> Written:
     """Run the probes, apply the answers, score and write the record atomically; a record
     is written once, so an existing one is never replaced. The pack is `pack_ref` (a name
@@ -75,19 +87,21 @@ def review(
     shown = str(answers_path)
     data = read_capped(answers_path, MAX_ANSWERS_BYTES, shown)
     header = peek(shown, data)
-    report = _probe(path, ref, pack_ref, header)
+    report = _probe(path, ref, pack_ref, header, live)
     answers = parse_answers(shown, data, report.pack, report.tier, moment.date(), _pack_origin(report, pack_ref))
     return write_record(report, answers.answers, answers.signers, shown, moment)
 
 
-def _probe(path: Path, ref: str, pack_ref: str | None, header: AnswersHeader) -> ProbeReport:
+def _probe(
+    path: Path, ref: str, pack_ref: str | None, header: AnswersHeader, live: EndpointSettings | None
+) -> ProbeReport:
     """Probe for the pack the review is against. The configured pack comes first, so an id
     it shares with a built-in pack means the configured one; probing again happens only
     when the file names another built-in pack than the one configured."""
-    report = probe_repository(path, ref, pack_ref, header.tier, bind_source_tree=True)
+    report = probe_repository(path, ref, pack_ref, header.tier, bind_source_tree=True, live=live)
     named = header.checklist
     if pack_ref is None and named not in (None, report.pack.id) and named in builtin.pack_names():
-        report = probe_repository(path, ref, named, header.tier, bind_source_tree=True)
+        report = probe_repository(path, ref, named, header.tier, bind_source_tree=True, live=live)
     return report
 
 
