@@ -233,7 +233,8 @@ class ReviewScreen(Screen[None]):
     def action_meeting(self) -> None:
         from prr.tui.meeting_screen import MeetingScreen  # loads the meeting workflow: only when asked
 
-        self.app.push_screen(MeetingScreen(self.session, self.written.path if self.written else None))
+        written = self._written()
+        self.app.push_screen(MeetingScreen(self.session, written.path if written else None))
 
     def action_submit(self) -> None:
         if not self.session.probed:
@@ -248,11 +249,18 @@ class ReviewScreen(Screen[None]):
             self.written = written
             self.open_record()
 
+    def _written(self) -> Written | None:
+        """The record this session wrote, or the one an earlier session wrote for the same
+        review (the app was closed after submitting)."""
+        if self.written is None:
+            self.written = self.session.written_record()
+        return self.written
+
     def open_record(self) -> None:
         """The sign-and-commit dialog for the record this session wrote."""
         from prr.tui.widgets.record_dialog import RecordDialog
 
-        written = self.written
+        written = self._written()
         if written is None:
             return
         verdict = written.record.verdict

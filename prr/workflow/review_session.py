@@ -149,6 +149,15 @@ class ReviewSession:
             f"count in CI; commit it first (git add {config} && git commit), then review"
         )
 
+    def written_record(self) -> Written | None:
+        """The record already written for this review (same commit, pack and tier), if any:
+        a review is written once, so a reopened app signs and commits that one."""
+        from prr.workflow.signed_records import record_of_commit
+
+        report = self.report
+        found = record_of_commit(report.top, report.prefix, report.commit, report.pack.id, report.tier)
+        return Written(report.top / found.path, found.record) if found is not None else None
+
     def submit(self, signers: tuple[Signer, ...] = ()) -> Written:
         """Write the review record from the draft's answers, then delete the stored draft
         (its answers stay on screen; changing one starts a new draft)."""

@@ -64,6 +64,28 @@ def last_signed_record(top: Path, service: str, exclude: str | None = None) -> L
     return LastSigned(newest, tuple(skipped))
 
 
+def record_of_commit(top: Path, service: str, commit: str, checklist: str, tier: int) -> SignedRecord | None:
+    """The newest record in the working tree (signed or not) of a review of COMMIT with
+    CHECKLIST at TIER: the one a reopened app signs in the meeting, since a review is
+    written once. Records that cannot be read are left out."""
+    base = posixpath.join(service, RECORDS) if service else RECORDS
+    found: list[SignedRecord] = []
+    for name in _folders(top, base):
+        path = f"{base}/{name}/{RECORD_FILE}"
+        data = read_no_follow(top, path, MAX_RECORD_BYTES)
+        try:
+            record = loads(data, path) if data is not None else None
+        except InputError:
+            continue
+        if record is not None and (record.subject.commit, record.checklist.id, record.service.tier) == (
+            commit,
+            checklist,
+            tier,
+        ):
+            found.append(SignedRecord(path, record, _signers(top, f"{base}/{name}")))
+    return max(found, key=lambda c: (c.record.created, c.record.id), default=None)
+
+
 def _folders(top: Path, base: str) -> list[str]:
     """Record folder names under `base`, when every step to it is a real folder."""
     if not _plain_folder(top, base):

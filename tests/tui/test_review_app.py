@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 from prr.domain.answers import AnswerKind
 from prr.format.record_toml import loads
 from prr.tui.app import ReviewApp
+from prr.tui.meeting_screen import MeetingScreen
 from prr.tui.review_screen import ReviewScreen
 from prr.tui.widgets.answer_form import AnswerForm
 from prr.tui.widgets.record_dialog import RecordDialog
@@ -297,6 +298,21 @@ async def test_a_refused_submit_is_told_even_where_the_dialog_is_cut_off(make_ap
         await pilot.press("escape", "down", "p", "s", "enter")  # ...once: a second one is refused
         assert isinstance(pilot.app.screen, SubmitDialog)
         assert any("records are written once" in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_a_reopened_app_takes_the_written_record_to_the_meeting(make_app: MakeApp) -> None:
+    """Submitted, then the app closed: the meeting later signs the record already written."""
+    async with make_app().run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("s", "enter")
+        written = screen.written
+        assert written is not None
+        await pilot.press("escape", "q")
+    async with make_app().run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("m")
+        meeting = pilot.app.screen
+        assert isinstance(meeting, MeetingScreen) and meeting.record_path == written.path
 
 
 async def test_the_record_is_signed_with_a_key_and_committed_leaving_the_repository_clean(
