@@ -175,3 +175,11 @@ def test_a_review_as_code_reaches_a_configured_loopback_endpoint_only_when_allow
     health = "  # probes say: {}\n  live.health:"
     assert health.format("error") in refused.out  # loopback refused: the probe could not run
     assert health.format("pass") in allowed.out
+
+
+def test_an_endpoint_without_a_host_is_a_usage_error(service: tuple[Path, str], prr: Prr) -> None:
+    repo, pack = service
+    result = prr("probe", str(repo), "--checklist", pack, "--endpoint", "http://")
+    assert result.code == 2
+    assert result.err.splitlines() == ["prr: http://: the URL names no host (--endpoint)"]
+

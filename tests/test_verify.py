@@ -212,6 +212,12 @@ def test_a_path_neither_in_the_working_tree_nor_at_the_ref_is_one_clear_line(
     ]
 
 
+def test_a_missing_path_outside_any_repository_is_named_itself(tmp_path: Path, prr: Prr) -> None:
+    result = prr("verify", str(tmp_path / "nope"))
+    assert result.code == 2
+    assert result.err.splitlines() == [f"prr: {tmp_path / 'nope'}: no such file or folder"]
+
+
 def test_an_allowed_signers_file_inside_the_repository_needs_asking_and_is_reported_weaker(
     signed: tuple[Path, Path, Path], prr: Prr
 ) -> None:

@@ -9,6 +9,7 @@ import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
+from urllib.parse import urlsplit
 
 from prr.adapters.http_fetch import FetchPolicy, HttpFetcher
 from prr.domain.errors import InputError
@@ -25,8 +26,17 @@ def endpoints(settings: EndpointSettings) -> list[Endpoint]:
     for url, source in settings.urls:
         if not url.lower().startswith(("http://", "https://")):
             raise InputError(f"{redact_url(url)}: endpoints must be http:// or https:// URLs ({source})")
+        if not _host(url):
+            raise InputError(f"{redact_url(url)}: the URL names no host ({source})")
         found.append(Endpoint(url=url, shown=redact_url(url), source=source))
     return found
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # a malformed port or IPv6 literal: the fetch says what is wrong
+        return "?"
 
 
 Call = tuple[str, str, Mapping[str, object]]  # (call key, probe id, params)

@@ -122,7 +122,7 @@ class Session:
 def session(path: Path, options: VerifyOptions) -> Iterator[Session]:
     now = (options.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     existing, missing = _existing_folder(path)
-    with GitObjects.open(existing) as objects, tempfile.TemporaryDirectory(prefix="prr-verify-") as scratch:
+    with _open(existing, path, missing) as objects, tempfile.TemporaryDirectory(prefix="prr-verify-") as scratch:
         commit = objects.resolve(options.ref)
         service, only = scope(_prefix_at(objects, commit, options.ref, path, missing))
         trust = load_trust(
@@ -130,6 +130,17 @@ def session(path: Path, options: VerifyOptions) -> Iterator[Session]:
         )
         checker = Checker(objects, commit, service, trust, Packs(given=options.checklist), now)
         yield Session(objects, commit, service, only, trust, checker)
+
+
+def _open(existing: Path, path: Path, missing: tuple[str, ...]) -> GitObjects:
+    """The repository at EXISTING; when PATH itself is missing and no repository holds its
+    nearest folder either, the error is about PATH, not that folder."""
+    try:
+        return GitObjects.open(existing)
+    except InputError:
+        if missing:
+            raise InputError(f"{path}: no such file or folder") from None
+        raise
 
 
 def _existing_folder(path: Path) -> tuple[Path, tuple[str, ...]]:
