@@ -182,4 +182,3 @@ def test_an_endpoint_without_a_host_is_a_usage_error(service: tuple[Path, str], 
     result = prr("probe", str(repo), "--checklist", pack, "--endpoint", "http://")
     assert result.code == 2
     assert result.err.splitlines() == ["prr: http://: the URL names no host (--endpoint)"]
-
