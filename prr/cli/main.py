@@ -8,7 +8,9 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import signal
 import sys
+import threading
 
 import click
 
@@ -102,6 +104,7 @@ def run(argv: list[str] | None = None) -> int:
         click.echo(f"prr: {exc.format_message()}", err=True)
         return ExitCode.USAGE
     except (click.Abort, KeyboardInterrupt):
+        _ignore_further_interrupts()
         click.echo("prr: interrupted", err=True)
         return ExitCode.INTERRUPTED
     except PrrError as exc:
@@ -113,6 +116,14 @@ def run(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.READY
     return int(result or 0)
+
+
+def _ignore_further_interrupts() -> None:
+    """prr is ending: a second Ctrl-C (or the signal sent to the process and again to its
+    group, as `timeout` does) must not turn the one line into a traceback, while it is
+    printed or while the interpreter shuts down."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _located(line: str) -> bool:

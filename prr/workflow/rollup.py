@@ -11,6 +11,8 @@ one broken repository out of thousands must not hide the other rows."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -81,7 +83,7 @@ def scan(
     size = max(1, min(MAX_CHUNK, len(paths) // (workers * 16)))
     chunks = [list(paths[start : start + size]) for start in range(0, len(paths), size)]
     by_chunk: dict[int, list[ServiceSummary]] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_on_interrupt) as pool:
         pending: dict[Future[list[ServiceSummary]], int] = {
             pool.submit(summarize_all, chunk, options): index for index, chunk in enumerate(chunks)
         }
@@ -97,6 +99,13 @@ def scan(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return [summary for index in range(len(chunks)) for summary in by_chunk[index]]
+
+
+def _quiet_on_interrupt() -> None:
+    """Ctrl-C reaches the workers too (the whole process group): a worker then ends at
+    once and says nothing, and the parent alone reports the interrupt. What a worker
+    leaves half done is a cache entry, and the cache writes atomically."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))  # the exit code of an interrupted prr
 
 
 def summarize_all(paths: list[Path], options: SummaryOptions) -> list[ServiceSummary]:
