@@ -252,6 +252,12 @@ def test_a_missing_scorer_file_is_an_input_error(tmp_path):
         load_scorer(str(tmp_path / "nowhere.py"))
 
 
+def test_a_folder_named_as_the_scorer_is_an_input_error_saying_so(tmp_path):
+    (tmp_path / "scorer.py").mkdir()
+    with pytest.raises(InputError, match="a folder, not a Python file"):
+        load_scorer(str(tmp_path / "scorer.py"))
+
+
 @pytest.mark.parametrize("name", ["strict", "Gate", "gate.py "])
 def test_an_unknown_builtin_name_is_an_input_error_listing_the_builtins(name):
     with pytest.raises(InputError) as caught:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,8 +16,12 @@ from prr.domain.errors import InputError, Problem, ToolError
 
 
 def import_file(path: Path, shown: str) -> ModuleType:
+    if path.is_dir():
+        raise InputError(f"{shown}: a folder, not a Python file")
     if not path.is_file():
         raise InputError(f"{shown}: no such file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{shown}: cannot read it (permission denied)")
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     name = f"prr_plugin_{path.stem.replace('-', '_')}_{digest}"
     if name in sys.modules:
