@@ -12,6 +12,7 @@ from prr.adapters.files import read_capped
 from prr.domain.checklist import Pack
 from prr.domain.errors import InputError
 from prr.format.pack_loader import PackFile, ParentNotFound, load_pack
+from prr.format.service_config import CONFIG_PATH
 from prr.format.strict_yaml import MAX_BYTES
 from prr.probes.registry import PROBES
 
@@ -47,7 +48,7 @@ def open_configured_pack(top: Path, folder: str, named: str) -> Pack:
             return load_pack(_read(path, inside), _resolve_parent, PROBES, builtin.scorer_names())
     where = f"{folder}/" if folder else "the repository top"
     raise InputError(
-        f"{posixpath.join(folder, '.prr/config.toml')}: checklist = {named!r} names no pack file inside the "
+        f"{posixpath.join(folder, CONFIG_PATH)}: checklist = {named!r} names no pack file inside the "
         f"repository (paths are taken from {where}, then the repository top); commit the pack there, or name a "
         "built-in pack"
     )

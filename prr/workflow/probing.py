@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,7 +201,7 @@ def _with_config_endpoints(live: EndpointSettings, config: ServiceConfig, prefix
     """Endpoints named on the command line win; else those the committed config names."""
     if live.urls or not config.endpoints:
         return live
-    source = f"{prefix}/{CONFIG_PATH}" if prefix else CONFIG_PATH
+    source = posixpath.join(prefix, CONFIG_PATH)
     return dataclasses.replace(live, urls=tuple((url, source) for url in config.endpoints))
 
 
@@ -213,7 +214,7 @@ def _run_live(calls: list[ProbeCall], live: EndpointSettings, facts: RepoFacts) 
 
 
 def _config(snapshot: GitSnapshot) -> ServiceConfig:
-    path = f"{snapshot.prefix}/{CONFIG_PATH}" if snapshot.prefix else CONFIG_PATH
+    path = posixpath.join(snapshot.prefix, CONFIG_PATH)
     entry = snapshot.find(path)
     if entry is None:
         return ServiceConfig()

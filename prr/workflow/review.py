@@ -4,6 +4,7 @@ answers and scorer as the app. `prr review PATH --no-tui --template | --answers 
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,14 +110,10 @@ def _pack_origin(report: ProbeReport, pack_ref: str | None) -> str:
     """Where the reviewed pack was chosen, for a `checklist` that names another."""
     if pack_ref is not None:
         return f"given by --checklist {pack_ref}"
-    config = _config_path(report)
+    config = posixpath.join(report.prefix, CONFIG_PATH)
     if report.config.checklist:
         return f"named by {config}: checklist = {report.config.checklist!r}"
     return f"the default: {config} names no checklist"
-
-
-def _config_path(report: ProbeReport) -> str:
-    return f"{report.prefix}/{CONFIG_PATH}" if report.prefix else CONFIG_PATH
 
 
 def write_record(
@@ -187,7 +184,7 @@ def _record_bytes(record: Record, report: ProbeReport, source: str) -> bytes:
         first = str(exc).splitlines()[0]
         if first.startswith("service."):
             key = first.partition(":")[0].removeprefix("service.")
-            config = _config_path(report)
+            config = posixpath.join(report.prefix, CONFIG_PATH)
             raise InputError(f"{config}: {first}; set {key} under [service] to one line of plain text") from None
         raise ToolError(f"cannot write the record for {source}: {first}") from None
 

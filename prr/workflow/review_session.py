@@ -6,6 +6,7 @@ directly."""
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from prr.domain.record import Signer
 from prr.domain.scoring import assess
 from prr.domain.status import ItemOutcome, ItemStatus
 from prr.domain.verdict import Verdict
-from prr.format.service_config import ServiceConfig
+from prr.format.service_config import CONFIG_PATH, ServiceConfig
 from prr.workflow.drafts import DraftSession, answers_for_review, utc_now
 from prr.workflow.endpoint_settings import EndpointSettings
 from prr.workflow.probing import ProbeReport, Progress, preview, probe_repository
@@ -143,7 +144,7 @@ class ReviewSession:
         the app's first run just saved); "" otherwise. CI's gate reads the committed one."""
         if self._config is None:
             return ""
-        config = f"{self.report.prefix}/.prr/config.toml" if self.report.prefix else ".prr/config.toml"
+        config = posixpath.join(self.report.prefix, CONFIG_PATH)
         return (
             f"{config} is not committed: prr check reads the committed config (tier, pack), so this review may not "
             f"count in CI; commit it first (git add {config} && git commit), then review"

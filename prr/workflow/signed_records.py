@@ -39,51 +39,52 @@ def last_signed_record(top: Path, service: str, exclude: str | None = None) -> L
     """The newest (by creation time, then id) record under `<service>/.prr/records/`
     with at least one signature file; `exclude` leaves out one record id (the one being
     signed now, when comparing it with the one before)."""
-    base = posixpath.join(service, RECORDS) if service else RECORDS
+    base = _base(service)
     candidates: list[SignedRecord] = []
     skipped: list[str] = []
     for name in _folders(top, base):
-        if name == exclude:
-            continue
-        folder = f"{base}/{name}"
-        signers = _signers(top, folder)
+        signers = _signers(top, f"{base}/{name}") if name != exclude else ()
         if not signers:
             continue
-        path = f"{folder}/{RECORD_FILE}"
-        data = read_no_follow(top, path, MAX_RECORD_BYTES)
-        if data is None:
-            skipped.append(f"{path}: not a regular file (or over {MAX_RECORD_BYTES:,} bytes); left out")
-            continue
-        try:
-            record = loads(data, path)
-        except InputError as exc:
-            skipped.append(f"{path}: not readable as a record ({exc.lines()[0]}); left out")
-            continue
-        candidates.append(SignedRecord(path, record, signers))
-    newest = max(candidates, key=lambda c: (c.record.created, c.record.id), default=None)
-    return LastSigned(newest, tuple(skipped))
+        path, found = _read(top, base, name)
+        if isinstance(found, str):
+            skipped.append(f"{path}: {found}; left out")
+        else:
+            candidates.append(SignedRecord(path, found, signers))
+    return LastSigned(_newest(candidates), tuple(skipped))
 
 
 def record_of_commit(top: Path, service: str, commit: str, checklist: str, tier: int) -> SignedRecord | None:
     """The newest record in the working tree (signed or not) of a review of COMMIT with
     CHECKLIST at TIER: the one a reopened app signs in the meeting, since a review is
     written once. Records that cannot be read are left out."""
-    base = posixpath.join(service, RECORDS) if service else RECORDS
-    found: list[SignedRecord] = []
+    base, review = _base(service), (commit, checklist, tier)
+    candidates: list[SignedRecord] = []
     for name in _folders(top, base):
-        path = f"{base}/{name}/{RECORD_FILE}"
-        data = read_no_follow(top, path, MAX_RECORD_BYTES)
-        try:
-            record = loads(data, path) if data is not None else None
-        except InputError:
-            continue
-        if record is not None and (record.subject.commit, record.checklist.id, record.service.tier) == (
-            commit,
-            checklist,
-            tier,
-        ):
-            found.append(SignedRecord(path, record, _signers(top, f"{base}/{name}")))
-    return max(found, key=lambda c: (c.record.created, c.record.id), default=None)
+        path, found = _read(top, base, name)
+        if not isinstance(found, str) and (found.subject.commit, found.checklist.id, found.service.tier) == review:
+            candidates.append(SignedRecord(path, found, _signers(top, f"{base}/{name}")))
+    return _newest(candidates)
+
+
+def _base(service: str) -> str:
+    return posixpath.join(service, RECORDS) if service else RECORDS
+
+
+def _read(top: Path, base: str, name: str) -> tuple[str, Record | str]:
+    """The path of the record in folder NAME, and the record, or why it cannot be read."""
+    path = f"{base}/{name}/{RECORD_FILE}"
+    data = read_no_follow(top, path, MAX_RECORD_BYTES)
+    if data is None:
+        return path, f"not a regular file (or over {MAX_RECORD_BYTES:,} bytes)"
+    try:
+        return path, loads(data, path)
+    except InputError as exc:
+        return path, f"not readable as a record ({exc.lines()[0]})"
+
+
+def _newest(candidates: list[SignedRecord]) -> SignedRecord | None:
+    return max(candidates, key=lambda c: (c.record.created, c.record.id), default=None)
 
 
 def _folders(top: Path, base: str) -> list[str]:

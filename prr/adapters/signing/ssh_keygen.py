@@ -18,7 +18,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from prr.adapters.files import read_capped
 from prr.adapters.signing.ssh_pubkey import (
+    KEY_FILE_LIMIT,
     PublicKey,
     parse_public_key,
     public_key_of_private_file,
@@ -161,14 +163,9 @@ def _check_key_file(path: Path, shown: str) -> None:
     """InputError for what ssh-keygen would refuse with a misleading message: a file that
     is no SSH key ("Couldn't load public key ... No such file"), or a private key others
     may read ("UNPROTECTED PRIVATE KEY FILE")."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read the key: {exc.strerror or exc}") from None
-    text = head.decode("ascii", "replace")
+    text = read_capped(path, KEY_FILE_LIMIT, shown).decode("ascii", "replace")
     if text.startswith("-----BEGIN ") and "PRIVATE KEY-----" in text.split("\n", 1)[0]:
+        mode = path.stat().st_mode
         if mode & 0o077:
             raise InputError(
                 f"{shown}: others can read this private key (mode {stat.S_IMODE(mode):04o}), so ssh-keygen refuses it: "

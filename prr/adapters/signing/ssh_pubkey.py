@@ -36,7 +36,7 @@ _CURVE_COORDINATE_BYTES = {"nistp256": 32, "nistp384": 48, "nistp521": 66}
 _RSA_MIN_BITS = 1024  # OpenSSH refuses smaller RSA keys
 _RSA_MAX_BITS = 16384  # and larger ones (its bignum limit)
 _USER_CERT, _HOST_CERT = 1, 2
-_KEY_FILE_LIMIT = 64 * 1024
+KEY_FILE_LIMIT = 64 * 1024  # a key file is a few kilobytes
 _PRIVATE_BEGIN, _PRIVATE_END = "-----BEGIN OPENSSH PRIVATE KEY-----", "-----END OPENSSH PRIVATE KEY-----"
 _PRIVATE_MAGIC = b"openssh-key-v1\0"
 
@@ -198,9 +198,9 @@ def parse_public_key(text: str) -> PublicKey:
 
 def read_public_key_file(path: Path) -> PublicKey:
     """The one public key in a .pub file (blank lines and # comments aside)."""
-    data = read_capped(path, _KEY_FILE_LIMIT)
-    if len(data) > _KEY_FILE_LIMIT:
-        raise InputError(f"{path}: larger than {_KEY_FILE_LIMIT // 1024} KiB; expected one public key")
+    data = read_capped(path, KEY_FILE_LIMIT)
+    if len(data) > KEY_FILE_LIMIT:
+        raise InputError(f"{path}: larger than {KEY_FILE_LIMIT // 1024} KiB; expected one public key")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -242,7 +242,7 @@ def public_key_of_private(text: str) -> PublicKey | None:
 def public_key_of_private_file(path: Path) -> PublicKey | None:
     """`public_key_of_private` for the file at PATH; None when it cannot be read."""
     try:
-        data = read_capped(path, _KEY_FILE_LIMIT)
+        data = read_capped(path, KEY_FILE_LIMIT)
     except InputError:
         return None
     return public_key_of_private(data.decode("utf-8", "replace"))
